@@ -1,0 +1,138 @@
+import type { Box, YtvisAnnotation, YtvisDataset, YtvisVideo } from './types';
+import { checkSegmentation } from '../rle';
+import { writeJsonAtomic } from '../io/atomic-write';
+import { parseCategories } from './categories';
+import { parsePointList } from './points';
+import {
+  JsonPath,
+  MAX_FRAME_SIDE,
+  expectArray,
+  expectInteger,
+  expectNumber,
+  expectObject,
+  expectString,
+  expectZeroOrOne,
+  indexById,
+  optionalInfo,
+  optionalLicenses,
+  readJsonFile,
+} from './json-path';
+
+/**
+ * Validates a YouTube-VIS annotation file (2019 / 2021 / OVIS layout, optionally with the `points`
+ * extension) and returns it typed. Unknown fields are kept so a file round-trips unchanged.
+ * A missing or null `annotations` (test-split files) reads as []; a missing `iscrowd` reads as 0.
+ */
+export function parseYtvis(json: unknown, file: string): YtvisDataset {
+  const root = new JsonPath(file);
+  const top = expectObject(json, root);
+  const videos = expectArray(top.videos, root.key('videos')).map((v, i) => parseVideo(v, root.key('videos').at(i)));
+  const videoById = indexById(
+    videos.map((v) => v.id),
+    root.key('videos'),
+    'video',
+  );
+  const { categories, byId: categoryById } = parseCategories(top.categories, root.key('categories'));
+  const annotationsPath = root.key('annotations');
+  const rawAnnotations = top.annotations === undefined || top.annotations === null ? [] : expectArray(top.annotations, annotationsPath);
+  const annotations = rawAnnotations.map((a, i) =>
+    parseAnnotation(a, annotationsPath.at(i), (id) => videos[videoById.get(id) ?? -1], categoryById),
+  );
+  indexById(
+    annotations.map((a) => a.id),
+    annotationsPath,
+    'annotation',
+  );
+  const dataset: YtvisDataset = { ...top, videos, annotations, categories };
+  const info = optionalInfo(top, root);
+  const licenses = optionalLicenses(top, root);
+  if (info !== undefined) dataset.info = info;
+  if (licenses !== undefined) dataset.licenses = licenses;
+  return dataset;
+}
+
+export function parseVideo(value: unknown, path: JsonPath): YtvisVideo {
+  const record = expectObject(value, path);
+  const video: YtvisVideo = {
+    ...record,
+    id: expectInteger(record.id, path.key('id')),
+    width: expectInteger(record.width, path.key('width'), 1, MAX_FRAME_SIDE),
+    height: expectInteger(record.height, path.key('height'), 1, MAX_FRAME_SIDE),
+    length: expectInteger(record.length, path.key('length'), 1),
+    file_names: expectArray(record.file_names, path.key('file_names')).map((name, t) =>
+      expectString(name, path.key('file_names').at(t)),
+    ),
+  };
+  if (video.file_names.length !== video.length) {
+    path.key('file_names').fail(`has ${video.file_names.length} entries but the video's length is ${video.length}`);
+  }
+  return video;
+}
+
+function parseAnnotation(
+  value: unknown,
+  path: JsonPath,
+  videoOf: (id: number) => YtvisVideo | undefined,
+  categoryById: Map<number, number>,
+): YtvisAnnotation {
+  const record = expectObject(value, path);
+  const id = expectInteger(record.id, path.key('id'));
+  const videoId = expectInteger(record.video_id, path.key('video_id'));
+  const video = videoOf(videoId);
+  if (video === undefined) return path.key('video_id').fail(`no video has id ${videoId}`);
+  const categoryId = expectInteger(record.category_id, path.key('category_id'));
+  if (!categoryById.has(categoryId)) path.key('category_id').fail(`no category has id ${categoryId}`);
+  const iscrowd = record.iscrowd === undefined ? 0 : expectZeroOrOne(record.iscrowd, path.key('iscrowd'));
+  if (record.segmentations === undefined && record.points === undefined) {
+    path.fail('an annotation needs per-frame `segmentations` or `points` (or both)');
+  }
+  const annotation: YtvisAnnotation = { ...record, id, video_id: videoId, category_id: categoryId, iscrowd };
+  const { width, height, length } = video;
+  if (record.segmentations !== undefined) {
+    annotation.segmentations = perFrame(record.segmentations, length, path.key('segmentations'), (seg, p) => {
+      checkSegmentation(seg, height, width, p.where());
+      return seg as NonNullable<YtvisAnnotation['segmentations']>[number];
+    });
+  }
+  if (record.areas !== undefined) {
+    annotation.areas = perFrame(record.areas, length, path.key('areas'), (area, p) => expectNumber(area, p, 0));
+  }
+  if (record.bboxes !== undefined) {
+    annotation.bboxes = perFrame(record.bboxes, length, path.key('bboxes'), parseBox);
+  }
+  if (record.points !== undefined) {
+    annotation.points = perFrame(record.points, length, path.key('points'), (points, p) =>
+      parsePointList(points, width, height, p),
+    );
+  }
+  return annotation;
+}
+
+/** A per-frame list: exactly one entry per frame, each null or checked by `parse`. */
+function perFrame<T>(value: unknown, length: number, path: JsonPath, parse: (item: unknown, p: JsonPath) => T): (T | null)[] {
+  const list = expectArray(value, path);
+  if (list.length !== length) path.fail(`has ${list.length} entries but the video has ${length} frames`);
+  return list.map((item, t) => (item === null ? null : parse(item, path.at(t))));
+}
+
+/** [x, y, w, h] of finite numbers with non-negative width and height. */
+export function parseBox(value: unknown, path: JsonPath): Box {
+  const list = expectArray(value, path);
+  if (list.length !== 4) path.fail(`a box is [x, y, width, height]; got a list of ${list.length}`);
+  return [
+    expectNumber(list[0], path.part(0)),
+    expectNumber(list[1], path.part(1)),
+    expectNumber(list[2], path.part(2), 0),
+    expectNumber(list[3], path.part(3), 0),
+  ];
+}
+
+export function loadYtvis(path: string): YtvisDataset {
+  return parseYtvis(readJsonFile(path), path);
+}
+
+/** Writes atomically, after validating, so an invalid dataset is never written. */
+export function saveYtvis(path: string, dataset: YtvisDataset): void {
+  parseYtvis(dataset, path);
+  writeJsonAtomic(path, dataset);
+}
