@@ -68,6 +68,11 @@ export function initEngine(gpu: GpuDevice): Engine {
   return current;
 }
 
+/** Makes an existing engine current again (tests that briefly use a second device). */
+export function setEngine(e: Engine): void {
+  current = e;
+}
+
 export function engine(): Engine {
   if (!current) {
     throw new EngineError('no engine: call initEngine(await acquireDevice(...)) first (runners do this)');

@@ -15,13 +15,28 @@ export interface Accumulated {
   recall: Float64Array;
 }
 
-export function precisionIndex(acc: Accumulated, protocol: EvalProtocol, t: number, r: number, k: number, a: number, m: number): number {
+export function precisionIndex(
+  acc: Accumulated,
+  protocol: EvalProtocol,
+  t: number,
+  r: number,
+  k: number,
+  a: number,
+  m: number,
+): number {
   const A = protocol.areaRanges.length;
   const M = protocol.maxDets.length;
   return (((t * RECALL_THRESHOLDS.length + r) * acc.categoryCount + k) * A + a) * M + m;
 }
 
-export function recallIndex(acc: Accumulated, protocol: EvalProtocol, t: number, k: number, a: number, m: number): number {
+export function recallIndex(
+  acc: Accumulated,
+  protocol: EvalProtocol,
+  t: number,
+  k: number,
+  a: number,
+  m: number,
+): number {
   const A = protocol.areaRanges.length;
   const M = protocol.maxDets.length;
   return ((t * acc.categoryCount + k) * A + a) * M + m;
@@ -32,7 +47,10 @@ export function recallIndex(acc: Accumulated, protocol: EvalProtocol, t: number,
  * detection) in ascending video / image id order; that order decides how tied scores of
  * different videos rank.
  */
-export function accumulate(cellsPerCategory: readonly (readonly EvalCell[])[], protocol: EvalProtocol): Accumulated {
+export function accumulate(
+  cellsPerCategory: readonly (readonly EvalCell[])[],
+  protocol: EvalProtocol,
+): Accumulated {
   const T = IOU_THRESHOLDS.length;
   const R = RECALL_THRESHOLDS.length;
   const K = cellsPerCategory.length;

@@ -30,7 +30,11 @@ interface ImageSize {
  * region's denominator is the detection's area, ground-truth sizes from the JSON `area`,
  * detection sizes measured from their masks.
  */
-export function evaluateCoco(gt: CocoDataset, results: readonly CocoResult[], options: EvalOptions = {}): EvalSummary {
+export function evaluateCoco(
+  gt: CocoDataset,
+  results: readonly CocoResult[],
+  options: EvalOptions = {},
+): EvalSummary {
   const gtFile = options.gtFile ?? '(ground truth)';
   const resultsFile = options.resultsFile ?? '(results)';
   const images = new Map<number, ImageSize>();
@@ -53,9 +57,16 @@ export function evaluateCoco(gt: CocoDataset, results: readonly CocoResult[], op
     if (k === undefined) return;
     const where = (field: string) => ({ file: resultsFile, field: `[${i}].${field}`, index: i });
     const v = imageIndex.get(res.image_id);
-    if (v === undefined) throw new PointvisDataError(`image_id ${res.image_id} is not an image of the ground truth`, where('image_id'));
+    if (v === undefined)
+      throw new PointvisDataError(
+        `image_id ${res.image_id} is not an image of the ground truth`,
+        where('image_id'),
+      );
     if (typeof res.score !== 'number' || !Number.isFinite(res.score)) {
-      throw new PointvisDataError(`score ${JSON.stringify(res.score)} is not a finite number`, where('score'));
+      throw new PointvisDataError(
+        `score ${JSON.stringify(res.score)} is not a finite number`,
+        where('score'),
+      );
     }
     pushTo(dtByCell, v * K + k, i);
   });
@@ -111,7 +122,12 @@ function pushTo(groups: Map<number, number[]>, key: number, value: number): void
   else groups.set(key, [value]);
 }
 
-function checkGroundTruth(ann: CocoAnnotation, i: number, images: Map<number, ImageSize>, file: string): void {
+function checkGroundTruth(
+  ann: CocoAnnotation,
+  i: number,
+  images: Map<number, ImageSize>,
+  file: string,
+): void {
   const where = (field: string) => ({ file, field: `annotations[${i}].${field}`, index: i });
   if (!images.has(ann.image_id)) {
     throw new PointvisDataError(`image_id ${ann.image_id} is not in "images"`, where('image_id'));

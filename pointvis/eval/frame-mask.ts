@@ -53,7 +53,12 @@ export function readSegmentation(
   let width = frameWidth;
   if (typeof seg === 'object' && seg !== null && !Array.isArray(seg)) {
     const size = (seg as { size?: unknown }).size;
-    if (Array.isArray(size) && size.length === 2 && typeof size[0] === 'number' && typeof size[1] === 'number') {
+    if (
+      Array.isArray(size) &&
+      size.length === 2 &&
+      typeof size[0] === 'number' &&
+      typeof size[1] === 'number'
+    ) {
       [height, width] = size as [number, number];
     }
   }

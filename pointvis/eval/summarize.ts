@@ -48,7 +48,8 @@ function averagePrecision(acc: Accumulated, protocol: EvalProtocol, s: Selection
   const values: number[] = [];
   for (const t of s.thresholds) {
     for (let r = 0; r < RECALL_THRESHOLDS.length; r++) {
-      for (const k of s.categories) values.push(acc.precision[precisionIndex(acc, protocol, t, r, k, s.area, s.maxDet)]);
+      for (const k of s.categories)
+        values.push(acc.precision[precisionIndex(acc, protocol, t, r, k, s.area, s.maxDet)]);
     }
   }
   return toPercent(meanDefined(values));
@@ -80,7 +81,12 @@ export function summarize(
   const area = (label: string) => indexOfOrThrow(protocol.areaLabels, label, 'area range');
   const last = protocol.maxDets.length - 1;
   // AR1 / AR10 / AR100 are the recalls at maxDets[0], [1], [2], as in the official stats.
-  const base: Selection = { thresholds: allThresholds, categories: allCategories, area: area('all'), maxDet: last };
+  const base: Selection = {
+    thresholds: allThresholds,
+    categories: allCategories,
+    area: area('all'),
+    maxDet: last,
+  };
   return {
     AP: averagePrecision(acc, protocol, base),
     AP50: averagePrecision(acc, protocol, { ...base, thresholds: [threshold(0.5)] }),

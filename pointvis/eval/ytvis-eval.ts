@@ -2,7 +2,7 @@ import { PointvisDataError } from '../errors';
 import type { YtvisAnnotation, YtvisDataset, YtvisResult } from '../formats/types';
 import { accumulate } from './accumulate';
 import { orderByScoreDescending, type EvalCell, type EvalProtocol } from './cell';
-import { selectCategories, type CategorySelection } from './categories';
+import { selectCategories } from './categories';
 import { isAbsentSegmentation, readSegmentation, videoIou, type FrameMask } from './frame-mask';
 import { numpyMean } from './numpy-sum';
 import { summarize, type EvalSummary } from './summarize';
@@ -37,7 +37,11 @@ interface VideoFrameSize {
  * shared/REFERENCE.md). Detections of categories outside the evaluated set are dropped; an empty
  * results list gives zeros wherever ground truth exists.
  */
-export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[], options: EvalOptions = {}): EvalSummary {
+export function evaluateYtvis(
+  gt: YtvisDataset,
+  results: readonly YtvisResult[],
+  options: EvalOptions = {},
+): EvalSummary {
   const gtFile = options.gtFile ?? '(ground truth)';
   const resultsFile = options.resultsFile ?? '(results)';
   const videos = new Map<number, VideoFrameSize>();
@@ -84,7 +88,10 @@ export function evaluateYtvis(gt: YtvisDataset, results: readonly YtvisResult[],
   return summarize(accumulate(cellsPerCategory, YTVIS_PROTOCOL), YTVIS_PROTOCOL, selection.categories);
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T, index: number) => number | undefined): Map<number, number[]> {
+function groupBy<T>(
+  items: readonly T[],
+  key: (item: T, index: number) => number | undefined,
+): Map<number, number[]> {
   const groups = new Map<number, number[]>();
   items.forEach((item, i) => {
     const k = key(item, i);
@@ -142,7 +149,9 @@ function readFrames(
   index: number,
 ): (FrameMask | null)[] {
   return segmentations.map((seg, f) =>
-    isAbsentSegmentation(seg) ? null : readSegmentation(seg, size.height, size.width, { file, field: `${field}[${f}]`, index }),
+    isAbsentSegmentation(seg)
+      ? null
+      : readSegmentation(seg, size.height, size.width, { file, field: `${field}[${f}]`, index }),
   );
 }
 
@@ -152,13 +161,21 @@ function meanOfTruthy(values: readonly (number | null)[]): number {
   return kept.length === 0 ? 0 : numpyMean(kept);
 }
 
-function checkGroundTruth(ann: YtvisAnnotation, i: number, videos: Map<number, VideoFrameSize>, file: string): void {
+function checkGroundTruth(
+  ann: YtvisAnnotation,
+  i: number,
+  videos: Map<number, VideoFrameSize>,
+  file: string,
+): void {
   const where = (field: string) => ({ file, field: `annotations[${i}].${field}`, index: i });
   if (!videos.has(ann.video_id)) {
     throw new PointvisDataError(`video_id ${ann.video_id} is not in "videos"`, where('video_id'));
   }
   if (!Array.isArray(ann.areas)) {
-    throw new PointvisDataError('ground truth for evaluation needs per-frame "areas" (a list of numbers / null)', where('areas'));
+    throw new PointvisDataError(
+      'ground truth for evaluation needs per-frame "areas" (a list of numbers / null)',
+      where('areas'),
+    );
   }
   ann.areas.forEach((a, f) => {
     if (a !== null && (typeof a !== 'number' || !Number.isFinite(a))) {
@@ -169,7 +186,10 @@ function checkGroundTruth(ann: YtvisAnnotation, i: number, videos: Map<number, V
     throw new PointvisDataError('ground truth for evaluation needs "iscrowd" (0 or 1)', where('iscrowd'));
   }
   if (!Array.isArray(ann.segmentations)) {
-    throw new PointvisDataError('ground truth for evaluation needs per-frame "segmentations"', where('segmentations'));
+    throw new PointvisDataError(
+      'ground truth for evaluation needs per-frame "segmentations"',
+      where('segmentations'),
+    );
   }
 }
 
@@ -179,6 +199,9 @@ function checkResult(res: YtvisResult, i: number, file: string): void {
     throw new PointvisDataError(`score ${JSON.stringify(res.score)} is not a finite number`, where('score'));
   }
   if (!Array.isArray(res.segmentations)) {
-    throw new PointvisDataError('result needs a "segmentations" list (one entry per frame)', where('segmentations'));
+    throw new PointvisDataError(
+      'result needs a "segmentations" list (one entry per frame)',
+      where('segmentations'),
+    );
   }
 }

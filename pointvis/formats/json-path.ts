@@ -60,12 +60,14 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
 export function expectObject(value: unknown, path: JsonPath): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) path.fail(`expected an object, got ${describe(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    path.fail(`expected an object, got ${describe(value)}`);
   return value as Record<string, unknown>;
 }
 
@@ -81,14 +83,21 @@ export function expectString(value: unknown, path: JsonPath): string {
 
 /** A finite number within [min, max]. */
 export function expectNumber(value: unknown, path: JsonPath, min = -Infinity, max = Infinity): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) path.fail(`expected a finite number, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    path.fail(`expected a finite number, got ${describe(value)}`);
   if (value < min || value > max) path.fail(`${value} is outside [${min}, ${max}]`);
   return value;
 }
 
 /** A safe integer within [min, max] (ids, sizes, frame counts). */
-export function expectInteger(value: unknown, path: JsonPath, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) path.fail(`expected an integer, got ${describe(value)}`);
+export function expectInteger(
+  value: unknown,
+  path: JsonPath,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    path.fail(`expected an integer, got ${describe(value)}`);
   if (value < min || value > max) path.fail(`${value} is outside [${min}, ${max}]`);
   return value;
 }
@@ -99,8 +108,13 @@ export function expectZeroOrOne(value: unknown, path: JsonPath): 0 | 1 {
 }
 
 /** Optional metadata kept as-is: `info` must be an object, `licenses` a list. */
-export function optionalInfo(record: Record<string, unknown>, path: JsonPath): Record<string, unknown> | undefined {
-  return record.info === undefined || record.info === null ? undefined : expectObject(record.info, path.key('info'));
+export function optionalInfo(
+  record: Record<string, unknown>,
+  path: JsonPath,
+): Record<string, unknown> | undefined {
+  return record.info === undefined || record.info === null
+    ? undefined
+    : expectObject(record.info, path.key('info'));
 }
 
 export function optionalLicenses(record: Record<string, unknown>, path: JsonPath): unknown[] | undefined {
@@ -113,7 +127,11 @@ export function optionalLicenses(record: Record<string, unknown>, path: JsonPath
 export function indexById(ids: number[], path: JsonPath, what: string): Map<number, number> {
   const byId = new Map<number, number>();
   ids.forEach((id, i) => {
-    if (byId.has(id)) path.at(i).key('id').fail(`duplicate ${what} id ${id} (also at index ${byId.get(id)})`);
+    if (byId.has(id))
+      path
+        .at(i)
+        .key('id')
+        .fail(`duplicate ${what} id ${id} (also at index ${byId.get(id)})`);
     byId.set(id, i);
   });
   return byId;

@@ -6,7 +6,12 @@ import { describe, expectArray, expectNumber, type JsonPath } from './json-path'
  * (continuous pixel coordinates: pixel (row i, column j) covers [j, j+1) × [i, i+1)) and label
  * 1 (on the object) or 0 (off it).
  */
-export function parsePointList(value: unknown, width: number, height: number, path: JsonPath): LabeledPoint[] {
+export function parsePointList(
+  value: unknown,
+  width: number,
+  height: number,
+  path: JsonPath,
+): LabeledPoint[] {
   return expectArray(value, path).map((item, k) => {
     const p = path.part(k);
     const triple = expectArray(item, p);
@@ -16,7 +21,8 @@ export function parsePointList(value: unknown, width: number, height: number, pa
     if (x < 0 || x >= width) p.part(0).fail(`x = ${x} is outside the frame [0, ${width})`);
     if (y < 0 || y >= height) p.part(1).fail(`y = ${y} is outside the frame [0, ${height})`);
     const label = triple[2];
-    if (label !== 0 && label !== 1) return p.part(2).fail(`label must be 1 (positive) or 0 (negative), got ${describe(label)}`);
+    if (label !== 0 && label !== 1)
+      return p.part(2).fail(`label must be 1 (positive) or 0 (negative), got ${describe(label)}`);
     return [x, y, label];
   });
 }

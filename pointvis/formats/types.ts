@@ -102,3 +102,25 @@ export interface CocoResult {
   score: number;
   segmentation: CompressedRle;
 }
+
+/**
+ * Per-frame point annotation (the paper's per-frame setting): one object in one frame, with no
+ * track identity linking it to the same object in other frames.
+ */
+export interface PointFrameAnnotation {
+  id: number;
+  video_id: number;
+  /** 0-based index into the video's file_names. */
+  frame_index: number;
+  category_id: number;
+  points: LabeledPoint[];
+}
+
+/** A YouTube-VIS-layout file whose objects are per-frame point sets (`point_frames`) instead of tracks. */
+export interface PointFramesDataset {
+  info?: Record<string, unknown>;
+  licenses?: unknown[];
+  videos: YtvisVideo[];
+  categories: YtvisCategory[];
+  point_frames: PointFrameAnnotation[];
+}

@@ -26,7 +26,9 @@ import {
 export function parseYtvis(json: unknown, file: string): YtvisDataset {
   const root = new JsonPath(file);
   const top = expectObject(json, root);
-  const videos = expectArray(top.videos, root.key('videos')).map((v, i) => parseVideo(v, root.key('videos').at(i)));
+  const videos = expectArray(top.videos, root.key('videos')).map((v, i) =>
+    parseVideo(v, root.key('videos').at(i)),
+  );
   const videoById = indexById(
     videos.map((v) => v.id),
     root.key('videos'),
@@ -34,7 +36,10 @@ export function parseYtvis(json: unknown, file: string): YtvisDataset {
   );
   const { categories, byId: categoryById } = parseCategories(top.categories, root.key('categories'));
   const annotationsPath = root.key('annotations');
-  const rawAnnotations = top.annotations === undefined || top.annotations === null ? [] : expectArray(top.annotations, annotationsPath);
+  const rawAnnotations =
+    top.annotations === undefined || top.annotations === null
+      ? []
+      : expectArray(top.annotations, annotationsPath);
   const annotations = rawAnnotations.map((a, i) =>
     parseAnnotation(a, annotationsPath.at(i), (id) => videos[videoById.get(id) ?? -1], categoryById),
   );
@@ -64,7 +69,9 @@ export function parseVideo(value: unknown, path: JsonPath): YtvisVideo {
     ),
   };
   if (video.file_names.length !== video.length) {
-    path.key('file_names').fail(`has ${video.file_names.length} entries but the video's length is ${video.length}`);
+    path
+      .key('file_names')
+      .fail(`has ${video.file_names.length} entries but the video's length is ${video.length}`);
   }
   return video;
 }
@@ -95,7 +102,9 @@ function parseAnnotation(
     });
   }
   if (record.areas !== undefined) {
-    annotation.areas = perFrame(record.areas, length, path.key('areas'), (area, p) => expectNumber(area, p, 0));
+    annotation.areas = perFrame(record.areas, length, path.key('areas'), (area, p) =>
+      expectNumber(area, p, 0),
+    );
   }
   if (record.bboxes !== undefined) {
     annotation.bboxes = perFrame(record.bboxes, length, path.key('bboxes'), parseBox);
@@ -109,7 +118,12 @@ function parseAnnotation(
 }
 
 /** A per-frame list: exactly one entry per frame, each null or checked by `parse`. */
-function perFrame<T>(value: unknown, length: number, path: JsonPath, parse: (item: unknown, p: JsonPath) => T): (T | null)[] {
+function perFrame<T>(
+  value: unknown,
+  length: number,
+  path: JsonPath,
+  parse: (item: unknown, p: JsonPath) => T,
+): (T | null)[] {
   const list = expectArray(value, path);
   if (list.length !== length) path.fail(`has ${list.length} entries but the video has ${length} frames`);
   return list.map((item, t) => (item === null ? null : parse(item, path.at(t))));

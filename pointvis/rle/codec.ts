@@ -11,22 +11,50 @@ export function encodeMask(mask: Uint8Array, height: number, width: number): Rle
   if (mask.length !== height * width) {
     throw new PointvisDataError(`mask has ${mask.length} pixels, expected ${height}×${width}`, IN_MEMORY);
   }
+  const total = height * width;
+  const toggles = columnMajorToggles(mask, height, width).sort();
   const counts: number[] = [];
-  let value = 0;
-  let run = 0;
-  for (let x = 0; x < width; x++) {
-    for (let p = x; p < mask.length; p += width) {
-      const pixel = mask[p] !== 0 ? 1 : 0;
-      if (pixel !== value) {
-        counts.push(run);
-        run = 0;
-        value = pixel;
+  let previous = 0;
+  for (let k = 0; k < toggles.length; k++) {
+    counts.push(toggles[k] - previous);
+    previous = toggles[k];
+  }
+  counts.push(total - previous);
+  return { size: [height, width], counts };
+}
+
+/**
+ * Column-major indices where the value changes from the pixel before it in column-major order
+ * (before pixel 0 counts as background). Found by a cache-friendly row-major scan: pixel (y, x)
+ * follows (y−1, x), and (0, x) follows (h−1, x−1); rows are compared 4 bytes at a time when
+ * aligned, since most of a mask equals the row above it.
+ */
+function columnMajorToggles(mask: Uint8Array, h: number, w: number): Float64Array {
+  const found: number[] = [];
+  const on = (i: number) => mask[i] !== 0;
+  if (h === 0 || w === 0) return new Float64Array(0);
+  for (let x = 0; x < w; x++) {
+    const before = x === 0 ? false : on((h - 1) * w + x - 1);
+    if (on(x) !== before) found.push(x * h);
+  }
+  const words =
+    mask.byteOffset % 4 === 0 && w % 4 === 0
+      ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2)
+      : null;
+  for (let y = 1; y < h; y++) {
+    const row = y * w;
+    if (words !== null) {
+      const wordRow = row >> 2;
+      const wordStride = w >> 2;
+      for (let k = 0; k < wordStride; k++) {
+        if (words[wordRow + k] === words[wordRow + k - wordStride]) continue;
+        for (let x = 4 * k; x < 4 * k + 4; x++) if (on(row + x) !== on(row + x - w)) found.push(x * h + y);
       }
-      run++;
+    } else {
+      for (let x = 0; x < w; x++) if (on(row + x) !== on(row + x - w)) found.push(x * h + y);
     }
   }
-  counts.push(run);
-  return { size: [height, width], counts };
+  return Float64Array.from(found);
 }
 
 /** Decodes an RLE to a row-major h×w mask of 0/1. The counts must sum to h·w. */

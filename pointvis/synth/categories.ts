@@ -38,10 +38,13 @@ const SECOND_COLOR_SCALE = 0.3;
 export function buildCategories(shared: number, novel: number): SynthCategory[] {
   const total = shared + novel;
   if (!Number.isInteger(shared) || !Number.isInteger(novel) || shared < 1 || novel < 0) {
-    throw new RangeError(`category counts must be integers, shared ≥ 1 and novel ≥ 0 (got ${shared}, ${novel})`);
+    throw new RangeError(
+      `category counts must be integers, shared ≥ 1 and novel ≥ 0 (got ${shared}, ${novel})`,
+    );
   }
   const combinations = SHAPE_NAMES.length * TEXTURE_NAMES.length;
-  if (total > combinations) throw new RangeError(`at most ${combinations} synthetic categories (asked ${total})`);
+  if (total > combinations)
+    throw new RangeError(`at most ${combinations} synthetic categories (asked ${total})`);
   const categories: SynthCategory[] = [];
   for (let i = 0; i < total; i++) {
     const shape = SHAPE_NAMES[i % SHAPE_NAMES.length];

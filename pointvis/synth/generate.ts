@@ -1,8 +1,16 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PointvisDataError } from '../errors';
-import type { CocoAnnotation, CocoDataset, CocoImage, YtvisAnnotation, YtvisDataset, YtvisVideo } from '../formats/types';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write';
+import type {
+  CocoAnnotation,
+  CocoDataset,
+  CocoImage,
+  YtvisAnnotation,
+  YtvisDataset,
+  YtvisVideo,
+} from '../formats/types';
+import { saveCoco, saveYtvis } from '../formats';
+import { writeFileAtomic } from '../io/atomic-write';
 import { imageAnnotations, videoAnnotations } from './annotations';
 import { buildCategories, type SynthCategory } from './categories';
 import { encodeRgbJpeg } from './jpeg';
@@ -155,7 +163,7 @@ function writeImageSplit(
     annotations,
     categories: categoryEntries(shared),
   };
-  writeJsonAtomic(join(outDir, 'images', `${split}.json`), dataset);
+  saveCoco(join(outDir, 'images', `${split}.json`), dataset); // validates before writing
   return { images: images.length, annotations: annotations.length };
 }
 
@@ -181,7 +189,13 @@ function writeVideoSplit(
       writeFileAtomic(join(outDir, 'videos', split, fileNames[t]), jpeg);
     });
     frames += scene.frames.length;
-    videos.push({ id, width: preset.width, height: preset.height, length: scene.frames.length, file_names: fileNames });
+    videos.push({
+      id,
+      width: preset.width,
+      height: preset.height,
+      length: scene.frames.length,
+      file_names: fileNames,
+    });
     annotations.push(...videoAnnotations(scene, id, annotations.length + 1));
     progress();
   }
@@ -191,7 +205,7 @@ function writeVideoSplit(
     annotations,
     categories: categoryEntries(categories),
   };
-  writeJsonAtomic(join(outDir, 'videos', `${split}.json`), dataset);
+  saveYtvis(join(outDir, 'videos', `${split}.json`), dataset); // validates before writing
   const masks = annotations.reduce((n, a) => n + (a.segmentations ?? []).filter((s) => s !== null).length, 0);
   return { videos: videos.length, frames, annotations: annotations.length, masks };
 }
@@ -210,11 +224,17 @@ function prepareOutputDir(outDir: string): void {
     previous = undefined;
   }
   const isSynth =
-    typeof previous === 'object' && previous !== null && (previous as { generator?: unknown }).generator === SYNTH_GENERATOR;
+    typeof previous === 'object' &&
+    previous !== null &&
+    (previous as { generator?: unknown }).generator === SYNTH_GENERATOR;
   if (!isSynth) {
-    throw new PointvisDataError('output directory is not empty and holds no earlier synth output (meta.json)', {
-      file: outDir,
-    });
+    throw new PointvisDataError(
+      'output directory is not empty and holds no earlier synth output (meta.json)',
+      {
+        file: outDir,
+      },
+    );
   }
-  for (const entry of ['images', 'videos', 'meta.json']) rmSync(join(outDir, entry), { recursive: true, force: true });
+  for (const entry of ['images', 'videos', 'meta.json'])
+    rmSync(join(outDir, entry), { recursive: true, force: true });
 }

@@ -70,7 +70,9 @@ export function renderFrame(
         paintObjectPixel(rgb, p, j + 0.5, i + 0.5, tracks[k], pose, settings.texturePeriod);
       } else {
         for (let c = 0; c < 3; c++) {
-          rgb[p * 3 + c] = toByte(background[p * 3 + c] + settings.backgroundNoise * triangularNoise(noiseRng));
+          rgb[p * 3 + c] = toByte(
+            background[p * 3 + c] + settings.backgroundNoise * triangularNoise(noiseRng),
+          );
         }
       }
     }

@@ -39,7 +39,11 @@ function renderTracks(rng: Rng, preset: SynthPreset, tracks: ObjectTrack[], leng
 }
 
 /** One video: its length, objects and motion drawn from `rng`, objects from `allowed` categories. */
-export function renderVideoScene(rng: Rng, preset: SynthPreset, allowed: readonly SynthCategory[]): RenderedScene {
+export function renderVideoScene(
+  rng: Rng,
+  preset: SynthPreset,
+  allowed: readonly SynthCategory[],
+): RenderedScene {
   let scene: RenderedScene | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const r = rng.fork('attempt', attempt);
@@ -52,7 +56,11 @@ export function renderVideoScene(rng: Rng, preset: SynthPreset, allowed: readonl
 }
 
 /** One still image with objects from `allowed` categories. */
-export function renderImageScene(rng: Rng, preset: SynthPreset, allowed: readonly SynthCategory[]): RenderedScene {
+export function renderImageScene(
+  rng: Rng,
+  preset: SynthPreset,
+  allowed: readonly SynthCategory[],
+): RenderedScene {
   let scene: RenderedScene | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const r = rng.fork('attempt', attempt);

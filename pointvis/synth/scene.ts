@@ -117,7 +117,11 @@ export function sampleVideoTracks(
 }
 
 /** Still objects for one image (a one-frame scene). */
-export function sampleImageObjects(rng: Rng, preset: SynthPreset, allowed: readonly SynthCategory[]): ObjectTrack[] {
+export function sampleImageObjects(
+  rng: Rng,
+  preset: SynthPreset,
+  allowed: readonly SynthCategory[],
+): ObjectTrack[] {
   const { height, width } = preset;
   const side = Math.min(height, width);
   const count = rng.int(preset.images.objects[0], preset.images.objects[1]);

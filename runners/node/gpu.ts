@@ -15,9 +15,14 @@ export const INSTALL_HINT =
 
 export type AdapterChoice = 'auto' | 'hardware' | 'swiftshader' | 'gles';
 
-function hardwareIcdPresent(): boolean {
+/** A GPU device node and a Vulkan driver manifest: worth asking Dawn for a hardware adapter. */
+function hardwareLikelyPresent(): boolean {
   if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;
-  return ICD_DIRS.some((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.json')));
+  const gpuNodes =
+    (existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD'))) ||
+    existsSync('/dev/nvidia0');
+  const manifests = ICD_DIRS.some((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.json')));
+  return gpuNodes && manifests;
 }
 
 interface DawnModule {
@@ -46,7 +51,7 @@ export function adapterChoiceFromEnv(): AdapterChoice {
 
 export async function acquireNodeDevice(choice: AdapterChoice = adapterChoiceFromEnv()): Promise<GpuDevice> {
   const { create } = await loadDawn();
-  const tryHardware = choice === 'hardware' || (choice === 'auto' && hardwareIcdPresent());
+  const tryHardware = choice === 'hardware' || (choice === 'auto' && hardwareLikelyPresent());
   if (tryHardware) {
     const gpu = create([]);
     instances.push(gpu);

@@ -4,6 +4,7 @@ import {
   decodeMask,
   decompressRle,
   encodeMask,
+  polygonPartToRle,
   polygonsToRle,
   rleArea,
   rleBbox,
@@ -124,6 +125,21 @@ describe('random masks (property tests)', () => {
       expect(back).toEqual(rle);
       expect(decodeMask(back)).toEqual(binary(mask));
       expect(rleArea(rle)).toBe(binary(mask).reduce((s, v) => s + v, 0));
+    }
+  });
+
+  it('encodes masks that are views at unaligned offsets, and masks of any byte values', () => {
+    for (let trial = 0; trial < 50; trial++) {
+      const [h, w] = [7, 12];
+      const mask = randomMask(rand, h, w);
+      const backing = new Uint8Array(h * w + 4);
+      backing.set(
+        mask.map((v) => (v ? 1 + Math.floor(rand() * 255) : 0)),
+        trial % 4,
+      );
+      const view = backing.subarray(trial % 4, (trial % 4) + h * w);
+      expect(encodeMask(view, h, w)).toEqual(encodeMask(binary(mask), h, w));
+      expect(decodeMask(encodeMask(view, h, w))).toEqual(binary(mask));
     }
   });
 
@@ -285,6 +301,31 @@ describe('polygons', () => {
     const expected = 'T8:?00000000000000000c3';
     expect(compressRle(polygonsToRle([[10, 10, 10, 10]], 25, 25)).counts).toBe(expected);
     expect(compressRle(polygonsToRle([[10, 10, 20, 10, 20, 20, 10, 20]], 25, 25)).counts).toBe(expected);
+  });
+
+  it('reproduces published pycocotools strings for polygons and uncompressed RLE', () => {
+    // Outputs of pycocotools.mask.frPyObjects quoted in pytorchcocotools' test suite (which asserts
+    // that pycocotools produces them); frPyObjects returns one RLE per polygon part.
+    const poly = [10, 10, 20, 10, 20, 20, 21, 21, 10, 20];
+    expect(compressRle(polygonPartToRle(poly, 25, 25)).counts).toBe('T8:?00000000001O00000:F`2');
+    const uncompressed = { size: [25, 25], counts: [130, 5, 20, 5, 20, 5, 20, 5, 20, 5, 390] };
+    expect(compressRle(toRle(uncompressed, 25, 25, { file: 't', field: 's' })).counts).toBe('R45d00000000b;');
+    // A real COCO annotation (two parts) in a 427×640 image: non-integer vertices, diagonal edges.
+    const parts = [
+      [
+        266.83, 189.37, 267.79, 175.29, 269.46, 170.04, 271.37, 165.98, 270.89, 163.12, 269.12, 159.54, 272.8,
+        156.44, 287.36, 156.44, 293.33, 157.87, 296.91, 160.49, 296.91, 161.21, 291.89, 161.92, 289.98,
+        165.03, 291.42, 169.56, 285.16, 196.54,
+      ],
+      [
+        266.35, 214.44, 270.41, 217.3, 276.38, 218.97, 282.11, 218.97, 285.93, 217.3, 286.88, 207.28, 267.07,
+        201.07,
+      ],
+    ];
+    expect(parts.map((part) => compressRle(polygonPartToRle(part, 427, 640)).counts)).toEqual([
+      '\\`_3;j<6B@nCc0Q<@kCc0S<;01N10001O001O00001O001O0000O1L4K6K4L4B]COh<O<O001O0O2Omk^4',
+      'RT_32n<<O100O0010O000010O0001O00001O000O101O0ISPc4',
+    ]);
   });
 
   it('unions parts (with pycocotools box rule)', () => {

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
+import { registerDoctor } from './doctor.js';
+import { register as registerEval } from './eval.js';
+import { register as registerPoints } from './points.js';
+import { register as registerSynth } from './synth.js';
 
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand of the CLI; add a new command's register function here. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerDoctor, registerEval, registerSynth, registerPoints];

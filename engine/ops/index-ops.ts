@@ -1,0 +1,257 @@
+/**
+ * Indexing along an axis: gather, index_select, scatter_add, one_hot, cumsum.
+ *
+ * Index tensors are i32 (u32 is read as the same bits); an index outside [0, size) reads as 0
+ * in gather/index_select, is skipped by scatter_add and gives an all-zero row in one_hot
+ * (PyTorch raises instead; a kernel cannot, so out-of-range is defined rather than undefined).
+ */
+import { gatherKernel, scatterAddKernel } from '../../shaders/index/gather.js';
+import { dimValues, operandValues } from '../../shaders/index/axis-walk.js';
+import { oneHotKernel } from '../../shaders/index/one-hot.js';
+import { blockSumKernel, columnScanKernel, rowScanKernel } from '../../shaders/index/cumsum.js';
+import { noGrad, recordOp } from '../autograd.js';
+import { ShapeError } from '../errors.js';
+import { engine } from '../runtime.js';
+import { contiguousStrides, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { clone, contiguous, writeInto, zeros } from './copy.js';
+
+function checkIndexDtype(index: Tensor, op: string): void {
+  if (index.dtype !== 'i32' && index.dtype !== 'u32') {
+    throw new ShapeError(`${op}: index ${index.describe()} must be i32 or u32`);
+  }
+}
+
+function checkIndexShape(op: string, x: Tensor, axis: number, index: Tensor, other?: Tensor): void {
+  if (index.ndim !== x.ndim || x.ndim === 0) {
+    throw new ShapeError(`${op}: index ${index.describe()} must have the rank of ${x.describe()} (at least 1)`);
+  }
+  for (let d = 0; d < x.ndim; d++) {
+    if (d !== axis && index.shape[d]! > x.shape[d]!) {
+      throw new ShapeError(`${op}: index ${index.describe()} is larger than ${x.describe()} on dim ${d}`);
+    }
+    if (other && index.shape[d]! > other.shape[d]!) {
+      throw new ShapeError(`${op}: index ${index.describe()} is larger than src ${other.describe()} on dim ${d}`);
+    }
+  }
+}
+
+/** gather without autograd: out (index's shape) from any layout of x and index. */
+function gatherRaw(x: Tensor, axis: number, index: Tensor): Tensor {
+  const out = Tensor.empty(index.shape, x.dtype);
+  const n = out.size;
+  if (n === 0) return out;
+  engine().stream.dispatch1D(
+    gatherKernel(x.ndim, axis),
+    [{ buffer: x.buffer }, { buffer: index.buffer }, { buffer: out.buffer }],
+    {
+      n,
+      axis_len: x.shape[axis]!,
+      ...dimValues('dim', index.shape),
+      ...operandValues('x', x.offset, x.strides),
+      ...operandValues('idx', index.offset, index.strides),
+    },
+    n,
+    () => `gather ${x.describe()} axis ${axis} index ${index.describe()}`,
+  );
+  return out;
+}
+
+/** Adds src (walked over index's shape) into the dense tensor `dst` in place, no autograd. */
+function scatterAddInPlace(dst: Tensor, axis: number, index: Tensor, src: Tensor): void {
+  const n = sizeOf(index.shape);
+  if (n === 0) return;
+  if (dst.dtype !== 'f32' && dst.dtype !== 'i32') {
+    throw new ShapeError(`scatter_add: ${dst.describe()} must be f32 or i32`);
+  }
+  engine().stream.dispatch1D(
+    scatterAddKernel(dst.ndim, axis, dst.dtype),
+    [{ buffer: src.buffer }, { buffer: index.buffer }, { buffer: dst.buffer }],
+    {
+      n,
+      axis_len: dst.shape[axis]!,
+      ...dimValues('dim', index.shape),
+      ...operandValues('src', src.offset, src.strides),
+      ...operandValues('idx', index.offset, index.strides),
+      ...operandValues('dst', 0, contiguousStrides(dst.shape)),
+    },
+    n,
+    () => `scatter_add into ${dst.describe()} axis ${axis} index ${index.describe()} src ${src.describe()}`,
+  );
+}
+
+/** A gradient of index's shape placed in the leading corner of zeros of `shape`. */
+function zeroPadTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const out = zeros(shape, g.dtype);
+  const corner = out.view(g.shape, out.strides, 0);
+  writeInto(corner, g);
+  corner.dispose();
+  return out;
+}
+
+/** torch.gather: out[..., i, ...] = x[..., index[..., i, ...], ...] along `axis`; out has index's shape. */
+export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  const a = normalizeAxis(axis, x.ndim, `gather ${x.describe()}`);
+  checkIndexDtype(index, 'gather');
+  checkIndexShape('gather', x, a, index);
+  const out = gatherRaw(x, a, index);
+  return recordOp(out, 'gather', [x], (g) => {
+    const gx = zeros(x.shape, g.dtype);
+    scatterAddInPlace(gx, a, index, g);
+    return [gx];
+  });
+}
+
+/**
+ * torch.scatter_add (out of place): a copy of x with src[...] added at the positions the index
+ * names along `axis`. src may be larger than index (only index's extent is used).
+ */
+export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
+  const a = normalizeAxis(axis, x.ndim, `scatter_add ${x.describe()}`);
+  checkIndexDtype(index, 'scatter_add');
+  checkIndexShape('scatter_add', x, a, index, src);
+  if (src.dtype !== x.dtype) throw new ShapeError(`scatter_add: src ${src.describe()} into ${x.describe()}`);
+  const out = noGrad(() => clone(x));
+  scatterAddInPlace(out, a, index, src);
+  return recordOp(out, 'scatter_add', [x, src], (g) => [
+    x.requiresGrad ? g : null,
+    src.requiresGrad ? zeroPadTo(gatherRaw(g, a, index), src.shape) : null,
+  ]);
+}
+
+/** The 1-D indices seen at the output's shape: stride 0 everywhere but `axis`. */
+function expandedIndices(indices: Tensor, shape: readonly number[], axis: number): Tensor {
+  const strides = shape.map((_, d) => (d === axis ? indices.strides[0]! : 0));
+  return indices.view(shape, strides, indices.offset);
+}
+
+/** torch.index_select: the slices of x at `indices` (1-D) along `axis`. */
+export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
+  const a = normalizeAxis(axis, x.ndim, `index_select ${x.describe()}`);
+  checkIndexDtype(indices, 'index_select');
+  if (indices.ndim !== 1) throw new ShapeError(`index_select: indices ${indices.describe()} must be 1-D`);
+  const shape = [...x.shape];
+  shape[a] = indices.shape[0]!;
+  const view = expandedIndices(indices, shape, a);
+  const out = gatherRaw(x, a, view);
+  view.dispose();
+  return recordOp(out, 'index_select', [x], (g) => {
+    const gx = zeros(x.shape, g.dtype);
+    const v = expandedIndices(indices, g.shape, a);
+    scatterAddInPlace(gx, a, v, g);
+    v.dispose();
+    return [gx];
+  });
+}
+
+/** [..., numClasses] with 1 at each index (f32 by default, or i32); not differentiable. */
+export function oneHot(indices: Tensor, numClasses: number, dtype: 'f32' | 'i32' = 'f32'): Tensor {
+  checkIndexDtype(indices, 'one_hot');
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new ShapeError(`one_hot: numClasses ${numClasses} must be a positive integer`);
+  }
+  const dense = contiguous(indices);
+  const out = Tensor.empty([...indices.shape, numClasses], dtype);
+  const n = out.size;
+  engine().stream.dispatch1D(
+    oneHotKernel(dtype),
+    [{ buffer: dense.buffer }, { buffer: out.buffer }],
+    { n, classes: numClasses },
+    n,
+    () => `one_hot ${indices.describe()} classes ${numClasses}`,
+  );
+  if (dense !== indices) dense.dispose();
+  return out;
+}
+
+/** Rows up to this long are scanned by one workgroup each; longer rows of few rows are split. */
+const SCAN_BLOCK = 8192;
+const MANY_ROWS = 2048;
+
+export interface CumsumOptions {
+  /** Sum from the end of the axis (out[i] = sum of x[j] for j >= i). */
+  reverse?: boolean;
+  /** Split rows into blocks of this length (tuning and tests; by default only long, few rows). */
+  blockLength?: number;
+}
+
+function scanDtype(t: Tensor): 'f32' | 'i32' {
+  if (t.dtype !== 'f32' && t.dtype !== 'i32') throw new ShapeError(`cumsum: ${t.describe()} must be f32 or i32`);
+  return t.dtype;
+}
+
+/** Inclusive scan of each row of the dense [rows, len] data of `x` into `out`. */
+function scanRows(x: Tensor, out: Tensor, rows: number, len: number, reverse: boolean, blockLength?: number): void {
+  const dtype = scanDtype(x);
+  const stream = engine().stream;
+  const split = blockLength !== undefined ? len > blockLength : len > SCAN_BLOCK && rows < MANY_ROWS;
+  const blockLen = split ? blockLength ?? SCAN_BLOCK : len;
+  const blocks = Math.ceil(len / blockLen);
+  const describe = () => `cumsum rows ${rows} x ${len} blocks of ${blockLen}`;
+  const scanParams = { rows, len, block_len: blockLen, blocks, reverse: reverse ? 1 : 0 };
+  if (blocks === 1) {
+    stream.dispatch1D(
+      rowScanKernel(dtype),
+      [{ buffer: x.buffer }, { buffer: x.buffer }, { buffer: out.buffer }],
+      { ...scanParams, has_offsets: 0 },
+      rows * 256,
+      describe,
+    );
+    return;
+  }
+  const sums = Tensor.empty([rows, blocks], dtype);
+  stream.dispatch1D(
+    blockSumKernel(dtype),
+    [{ buffer: x.buffer }, { buffer: sums.buffer }],
+    scanParams,
+    rows * blocks * 256,
+    describe,
+  );
+  const offsets = Tensor.empty([rows, blocks], dtype);
+  scanRows(sums, offsets, rows, blocks, false, blockLength);
+  stream.dispatch1D(
+    rowScanKernel(dtype),
+    [{ buffer: x.buffer }, { buffer: offsets.buffer }, { buffer: out.buffer }],
+    { ...scanParams, has_offsets: 1 },
+    rows * blocks * 256,
+    describe,
+  );
+  sums.dispose();
+  offsets.dispose();
+}
+
+function scanRaw(x: Tensor, axis: number, reverse: boolean, blockLength?: number): Tensor {
+  scanDtype(x);
+  const out = Tensor.empty(x.shape, x.dtype);
+  if (out.size === 0) return out;
+  const dense = contiguous(x);
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const len = x.shape[axis]!;
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  if (inner === 1) {
+    scanRows(dense, out, outer, len, reverse, blockLength);
+  } else {
+    const columns = outer * inner;
+    engine().stream.dispatch1D(
+      columnScanKernel(scanDtype(x)),
+      [{ buffer: dense.buffer }, { buffer: out.buffer }],
+      { columns, len, inner, reverse: reverse ? 1 : 0 },
+      columns,
+      () => `cumsum ${x.describe()} axis ${axis}`,
+    );
+  }
+  if (dense !== x) dense.dispose();
+  return out;
+}
+
+/** torch.cumsum: inclusive prefix sums along `axis` (f32 or i32). */
+export function cumsum(x: Tensor, axis: number, options: CumsumOptions = {}): Tensor {
+  const a = normalizeAxis(axis, x.ndim, `cumsum ${x.describe()}`);
+  if (options.blockLength !== undefined && !(Number.isInteger(options.blockLength) && options.blockLength >= 2)) {
+    throw new ShapeError(`cumsum: blockLength ${options.blockLength} must be an integer of at least 2`);
+  }
+  const reverse = options.reverse ?? false;
+  const out = scanRaw(x, a, reverse, options.blockLength);
+  return recordOp(out, 'cumsum', [x], (g) => [scanRaw(g, a, !reverse, options.blockLength)]);
+}
