@@ -40,8 +40,7 @@ export function planMap(outShape: Shape, inputStrides: readonly (readonly number
     const size = outShape[d]!;
     if (size === 1) continue;
     const last = dims.length - 1;
-    const mergeable =
-      last >= 0 && inputStrides.every((s, k) => strides[k]![last] === s[d]! * size);
+    const mergeable = last >= 0 && inputStrides.every((s, k) => strides[k]![last] === s[d]! * size);
     if (mergeable) {
       dims[last] = dims[last]! * size;
       inputStrides.forEach((s, k) => (strides[k]![last] = s[d]!));
@@ -56,7 +55,8 @@ export function planMap(outShape: Shape, inputStrides: readonly (readonly number
   }
   const dense = dims.length === 1 && strides.every((s) => s[0] === 1);
   if (dense) return { layout: { kind: 'dense' }, dims, strides };
-  if (dims.length > MAX_RANK) throw new EngineError(`elementwise: rank ${dims.length} after merging exceeds ${MAX_RANK}`);
+  if (dims.length > MAX_RANK)
+    throw new EngineError(`elementwise: rank ${dims.length} after merging exceeds ${MAX_RANK}`);
   return { layout: { kind: 'strided', rank: dims.length }, dims, strides };
 }
 
@@ -64,7 +64,12 @@ export function planMap(outShape: Shape, inputStrides: readonly (readonly number
  * Runs `spec` over `inputs` (already checked to broadcast to `outShape`), with `scalars` as the
  * uniform values s0, s1, .... Returns a new dense tensor of `outShape` and dtype `spec.out`.
  */
-export function launchMap(spec: MapSpec, inputs: readonly Tensor[], scalars: readonly number[], outShape: Shape): Tensor {
+export function launchMap(
+  spec: MapSpec,
+  inputs: readonly Tensor[],
+  scalars: readonly number[],
+  outShape: Shape,
+): Tensor {
   const out = Tensor.empty(outShape, spec.out);
   const n = sizeOf(outShape);
   if (n === 0) return out;
@@ -102,6 +107,7 @@ export function scalarFor(value: number, dtype: DType, op: string): number {
   if (dtype !== 'f32' && !Number.isInteger(value)) {
     throw new EngineError(`${op}: scalar ${value} is not an integer but the tensor is ${dtype}`);
   }
-  if (dtype === 'u32' && value < 0) throw new EngineError(`${op}: scalar ${value} is negative but the tensor is u32`);
+  if (dtype === 'u32' && value < 0)
+    throw new EngineError(`${op}: scalar ${value} is negative but the tensor is u32`);
   return value;
 }

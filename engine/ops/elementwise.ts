@@ -40,7 +40,9 @@ function operandDtype(op: string, operands: readonly Operand[]): DType {
   const dtype = tensors[0]?.dtype ?? 'f32';
   for (const t of tensors) {
     if (t.dtype !== dtype) {
-      throw new EngineError(`${op}: dtypes differ (${tensors.map((x) => x.describe()).join(', ')}); cast first`);
+      throw new EngineError(
+        `${op}: dtypes differ (${tensors.map((x) => x.describe()).join(', ')}); cast first`,
+      );
     }
   }
   return dtype;
@@ -87,7 +89,8 @@ export function mapOperands(
 }
 
 function checkDtype(op: string, dtype: DType, allowed: readonly DType[]): void {
-  if (!allowed.includes(dtype)) throw new EngineError(`${op}: not defined for ${dtype} (only ${allowed.join(', ')})`);
+  if (!allowed.includes(dtype))
+    throw new EngineError(`${op}: not defined for ${dtype} (only ${allowed.join(', ')})`);
 }
 
 // ---------------------------------------------------------------- unary
@@ -99,9 +102,12 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const grad = rule.grad;
   if (!grad || x.dtype !== 'f32') return y;
   return recordOp(y, op, [x], (g) => {
-    if (grad.uses === 'none') return [mapOperands(`${op}_grad`, [g], ['f32'], 'f32', ([gn]) => grad.wgsl(gn!, ''), x.shape)];
+    if (grad.uses === 'none')
+      return [mapOperands(`${op}_grad`, [g], ['f32'], 'f32', ([gn]) => grad.wgsl(gn!, ''), x.shape)];
     const v = grad.uses === 'x' ? x : y;
-    return [mapOperands(`${op}_grad`, [g, v], ['f32', 'f32'], 'f32', ([gn, vn]) => grad.wgsl(gn!, vn!), x.shape)];
+    return [
+      mapOperands(`${op}_grad`, [g, v], ['f32', 'f32'], 'f32', ([gn, vn]) => grad.wgsl(gn!, vn!), x.shape),
+    ];
   });
 }
 
@@ -137,7 +143,14 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
   const dtype = operandDtype(op, [a, b]);
   checkDtype(op, dtype, rule.dtypes);
   const outShape = broadcastShapes(shapeOf(a), shapeOf(b), op);
-  const y = mapOperands(op, [a, b], [dtype, dtype], rule.out ?? dtype, ([an, bn]) => rule.wgsl(an!, bn!), outShape);
+  const y = mapOperands(
+    op,
+    [a, b],
+    [dtype, dtype],
+    rule.out ?? dtype,
+    ([an, bn]) => rule.wgsl(an!, bn!),
+    outShape,
+  );
   const grad = rule.grad;
   if (!grad || dtype !== 'f32') return y;
   return recordOp(y, op, [a, b].filter(isTensor), (g) => {
@@ -146,7 +159,14 @@ export function binary(op: BinaryOp, a: Operand, b: Operand): Tensor {
       const full =
         fn('g', 'a', 'b') === 'g'
           ? g
-          : mapOperands(`${op}_grad`, [g, a, b], ['f32', 'f32', 'f32'], 'f32', ([gn, an, bn]) => fn(gn!, an!, bn!), outShape);
+          : mapOperands(
+              `${op}_grad`,
+              [g, a, b],
+              ['f32', 'f32', 'f32'],
+              'f32',
+              ([gn, an, bn]) => fn(gn!, an!, bn!),
+              outShape,
+            );
       return sumToShape(full, x.shape);
     };
     const grads: (Tensor | null)[] = [];
@@ -182,16 +202,31 @@ export const logicalOr = (a: Operand, b: Operand): Tensor => binary('logicalOr',
  */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const dtype = operandDtype('where', [a, b]);
-  const outShape = [cond.shape, shapeOf(a), shapeOf(b)].reduce<Shape>((s, t) => broadcastShapes(s, t, 'where'), []);
-  const y = mapOperands('where', [cond, a, b], [cond.dtype, dtype, dtype], dtype, ([c, an, bn]) => `select(${bn}, ${an}, ${c} != 0)`, outShape);
+  const outShape = [cond.shape, shapeOf(a), shapeOf(b)].reduce<Shape>(
+    (s, t) => broadcastShapes(s, t, 'where'),
+    [],
+  );
+  const y = mapOperands(
+    'where',
+    [cond, a, b],
+    [cond.dtype, dtype, dtype],
+    dtype,
+    ([c, an, bn]) => `select(${bn}, ${an}, ${c} != 0)`,
+    outShape,
+  );
   if (dtype !== 'f32') return y;
   const inputs = [a, b].filter(isTensor);
   return recordOp(y, 'where', inputs, (g) => {
     const side = (x: Operand, taken: boolean): Tensor | null => {
       if (!isTensor(x) || !x.requiresGrad) return null;
-      const picked = mapOperands('where_grad', [cond, g], [cond.dtype, 'f32'], 'f32', ([c, gn]) =>
-        taken ? `select(0.0, ${gn}, ${c} != 0)` : `select(${gn}, 0.0, ${c} != 0)`,
-      outShape);
+      const picked = mapOperands(
+        'where_grad',
+        [cond, g],
+        [cond.dtype, 'f32'],
+        'f32',
+        ([c, gn]) => (taken ? `select(0.0, ${gn}, ${c} != 0)` : `select(${gn}, 0.0, ${c} != 0)`),
+        outShape,
+      );
       return sumToShape(picked, x.shape);
     };
     const grads: (Tensor | null)[] = [];
@@ -217,12 +252,24 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   const lo = min ?? (x.dtype === 'f32' ? -Infinity : x.dtype === 'i32' ? -2147483648 : 0);
   const hi = max ?? (x.dtype === 'f32' ? Infinity : x.dtype === 'i32' ? 2147483647 : 4294967295);
   if (lo > hi) throw new EngineError(`clamp: min ${lo} > max ${hi}`);
-  const y = mapOperands('clamp', [x, lo, hi], [x.dtype, x.dtype, x.dtype], x.dtype, ([v, l, h]) => `clamp(${v}, ${l}, ${h})`, x.shape);
+  const y = mapOperands(
+    'clamp',
+    [x, lo, hi],
+    [x.dtype, x.dtype, x.dtype],
+    x.dtype,
+    ([v, l, h]) => `clamp(${v}, ${l}, ${h})`,
+    x.shape,
+  );
   if (x.dtype !== 'f32') return y;
   return recordOp(y, 'clamp', [x], (g) => [
-    mapOperands('clamp_grad', [g, x, lo, hi], ['f32', 'f32', 'f32', 'f32'], 'f32', ([gn, v, l, h]) =>
-      `select(0.0, ${gn}, ${v} >= ${l} && ${v} <= ${h})`,
-    x.shape),
+    mapOperands(
+      'clamp_grad',
+      [g, x, lo, hi],
+      ['f32', 'f32', 'f32', 'f32'],
+      'f32',
+      ([gn, v, l, h]) => `select(0.0, ${gn}, ${v} >= ${l} && ${v} <= ${h})`,
+      x.shape,
+    ),
   ]);
 }
 

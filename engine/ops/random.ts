@@ -69,7 +69,7 @@ export function rand(shape: Shape, options: RandomOptions & { low?: number; high
 
 /** Normal f32 (Box-Muller) with the given mean and standard deviation (default 0, 1). */
 export function randn(shape: Shape, options: RandomOptions & { mean?: number; std?: number }): Tensor {
-  return generate('normal', shape, 'f32', options, { mean: options.mean ?? 0, std: options.std ?? 1 });
+  return generate('normal', shape, 'f32', options, { mean: options.mean ?? 0, stddev: options.std ?? 1 });
 }
 
 /** Integers uniform in [low, high) as i32. */

@@ -75,7 +75,13 @@ interface PassPlan {
   chunk: number;
 }
 
-function planPass(rows: number, cols: number, rowMap: IndexMap, colMap: IndexMap, allowSplit: boolean): PassPlan {
+function planPass(
+  rows: number,
+  cols: number,
+  rowMap: IndexMap,
+  colMap: IndexMap,
+  allowSplit: boolean,
+): PassPlan {
   const lastRowStride = rowMap.strides[rowMap.strides.length - 1]!;
   const lastColStride = colMap.strides[colMap.strides.length - 1]!;
   const column = rows >= 32 && cols > 1 && lastRowStride === 1 && lastColStride !== 1;
@@ -137,7 +143,8 @@ function dispatchPass(
 function reduceRaw(x: Tensor, r: Reduction, op: ReduceOp): { values: Tensor; indices: Tensor | null } {
   const family = reduceFamily(op);
   if (family === 'lse' && x.dtype !== 'f32') throw new EngineError(`${op}: needs f32, got ${x.describe()}`);
-  if (op === 'mean' && x.dtype !== 'f32') throw new EngineError(`mean: needs f32, got ${x.describe()} (cast first)`);
+  if (op === 'mean' && x.dtype !== 'f32')
+    throw new EngineError(`mean: needs f32, got ${x.describe()} (cast first)`);
   if ((family === 'max' || family === 'min') && r.cols === 0) {
     throw new ShapeError(`${op} of ${x.describe()} over empty axes [${r.axes}]`);
   }
@@ -163,7 +170,13 @@ function reduceRaw(x: Tensor, r: Reduction, op: ReduceOp): { values: Tensor; ind
   const plan = planPass(r.rows, r.cols, rowMap, colMap, true);
   const base = { family, dtype: x.dtype, rowRank: rowMap.dims.length, colRank: colMap.dims.length };
   if (plan.splits === 1) {
-    const variant: ReduceVariant = { ...base, shape: plan.shape, tpr: plan.tpr, input: 'raw', output: 'final' };
+    const variant: ReduceVariant = {
+      ...base,
+      shape: plan.shape,
+      tpr: plan.tpr,
+      input: 'raw',
+      output: 'final',
+    };
     dispatchPass(variant, plan, [x.buffer, ...finals], r.rows, r.cols, rowMap, colMap, scale, describe);
     return { values, indices };
   }
@@ -173,9 +186,13 @@ function reduceRaw(x: Tensor, r: Reduction, op: ReduceOp): { values: Tensor; ind
   // Second pass over the (rows × splits) partial states, laid out as the first pass wrote them.
   const splits = plan.splits;
   const rowMap2: IndexMap =
-    plan.shape === 'row' ? { offset: 0, dims: [r.rows], strides: [splits] } : { offset: 0, dims: [r.rows], strides: [1] };
+    plan.shape === 'row'
+      ? { offset: 0, dims: [r.rows], strides: [splits] }
+      : { offset: 0, dims: [r.rows], strides: [1] };
   const colMap2: IndexMap =
-    plan.shape === 'row' ? { offset: 0, dims: [splits], strides: [1] } : { offset: 0, dims: [splits], strides: [r.rows] };
+    plan.shape === 'row'
+      ? { offset: 0, dims: [splits], strides: [1] }
+      : { offset: 0, dims: [splits], strides: [r.rows] };
   const plan2 = planPass(r.rows, splits, rowMap2, colMap2, false);
   const second: ReduceVariant = {
     family,
@@ -206,7 +223,14 @@ function reduceWithGrad(x: Tensor, axes: Axes | undefined, keepdim: boolean, op:
       return recordOp(values, 'sum', [x], (g) => [broadcastBack(g, x, r)]);
     case 'mean':
       return recordOp(values, 'mean', [x], (g) => [
-        mapOperands('mean_grad', [expand(reshape(g, r.keepShape), x.shape), 1 / r.cols], ['f32', 'f32'], 'f32', ([gn, s]) => `${gn} * ${s}`, x.shape),
+        mapOperands(
+          'mean_grad',
+          [expand(reshape(g, r.keepShape), x.shape), 1 / r.cols],
+          ['f32', 'f32'],
+          'f32',
+          ([gn, s]) => `${gn} * ${s}`,
+          x.shape,
+        ),
       ]);
     case 'logsumexp':
       return recordOp(values, 'logsumexp', [x], (g) => [
@@ -317,7 +341,8 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   g.shape.forEach((d, i) => {
     if (i < lead) axes.push(i);
     else if (shape[i - lead] !== d) {
-      if (shape[i - lead] !== 1) throw new ShapeError(`sumToShape: ${g.describe()} does not broadcast from ${formatShape(shape)}`);
+      if (shape[i - lead] !== 1)
+        throw new ShapeError(`sumToShape: ${g.describe()} does not broadcast from ${formatShape(shape)}`);
       axes.push(i);
     }
   });

@@ -53,15 +53,17 @@ export function evaluateCoco(
   });
   const dtByCell = new Map<number, number[]>();
   results.forEach((res, i) => {
-    const k = selection.indexOf.get(res.category_id);
-    if (k === undefined) return;
     const where = (field: string) => ({ file: resultsFile, field: `[${i}].${field}`, index: i });
+    // Like the official loader, refuse results for images the ground truth lacks, whatever the category.
     const v = imageIndex.get(res.image_id);
-    if (v === undefined)
+    if (v === undefined) {
       throw new PointvisDataError(
         `image_id ${res.image_id} is not an image of the ground truth`,
         where('image_id'),
       );
+    }
+    const k = selection.indexOf.get(res.category_id);
+    if (k === undefined) return;
     if (typeof res.score !== 'number' || !Number.isFinite(res.score)) {
       throw new PointvisDataError(
         `score ${JSON.stringify(res.score)} is not a finite number`,

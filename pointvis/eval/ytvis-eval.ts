@@ -59,8 +59,7 @@ export function evaluateYtvis(
     return videoIndex.get(ann.video_id)! * K + k;
   });
   const dtByCell = groupBy(results, (res, i) => {
-    const k = selection.indexOf.get(res.category_id);
-    if (k === undefined) return undefined;
+    // Like the official loader, refuse results for videos the ground truth lacks, whatever the category.
     const v = videoIndex.get(res.video_id);
     if (v === undefined) {
       throw new PointvisDataError(`video_id ${res.video_id} is not a video of the ground truth`, {
@@ -69,6 +68,8 @@ export function evaluateYtvis(
         index: i,
       });
     }
+    const k = selection.indexOf.get(res.category_id);
+    if (k === undefined) return undefined;
     checkResult(res, i, resultsFile);
     return v * K + k;
   });

@@ -49,10 +49,13 @@ export function makeBackground(rng: Rng, height: number, width: number, blobs: [
       const fx = smooth(gx - x0);
       const fy = smooth(gy - y0);
       const p = (i * width + j) * 3;
+      const q00 = (y0 * gridW + x0) * 3; // lattice corners around the pixel
+      const q10 = q00 + 3;
+      const q01 = q00 + gridW * 3;
+      const q11 = q01 + 3;
       for (let c = 0; c < 3; c++) {
-        const at = (x: number, y: number) => lattice[(y * gridW + x) * 3 + c];
-        const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
-        const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
+        const top = lattice[q00 + c] * (1 - fx) + lattice[q10 + c] * fx;
+        const bottom = lattice[q01 + c] * (1 - fx) + lattice[q11 + c] * fx;
         image[p + c] = from[c] * (1 - t) + to[c] * t + top * (1 - fy) + bottom * fy;
       }
     }

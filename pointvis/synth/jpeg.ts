@@ -51,9 +51,6 @@ const CHROMA_QUANT = [
 /** ZIGZAG[k] = natural (row-major) index of the k-th coefficient in zig-zag order. */
 const ZIGZAG = zigzagOrder();
 
-/** COS[u * 8 + x] = C(u)/2 · cos((2x+1)uπ/16): the 1-D DCT-II basis, so the 2-D DCT is two passes. */
-const COS = dctBasis();
-
 export function encodeRgbJpeg(rgb: Uint8Array, height: number, width: number, quality: number): Uint8Array {
   if (height < 1 || width < 1 || height > 65535 || width > 65535) {
     throw new RangeError(`JPEG size ${width}×${height} out of range`);
@@ -121,22 +118,12 @@ function zigzagOrder(): number[] {
   return order;
 }
 
-function dctBasis(): Float64Array {
-  const basis = new Float64Array(64);
-  for (let u = 0; u < 8; u++) {
-    const c = u === 0 ? Math.SQRT1_2 : 1;
-    for (let x = 0; x < 8; x++) basis[u * 8 + x] = (c / 2) * Math.cos(((2 * x + 1) * u * Math.PI) / 16);
-  }
-  return basis;
-}
-
 /** Quantised DCT coefficients in zig-zag order, 64 per block, blocks in MCU order Y, Cb, Cr. */
 function quantisedBlocks(rgb: Uint8Array, height: number, width: number, quant: number[][]): Int16Array {
   const rows = Math.ceil(height / 8);
   const cols = Math.ceil(width / 8);
   const out = new Int16Array(rows * cols * 3 * 64);
   const plane = [new Float64Array(64), new Float64Array(64), new Float64Array(64)];
-  const tmp = new Float64Array(64);
   let o = 0;
   for (let by = 0; by < rows; by++) {
     for (let bx = 0; bx < cols; bx++) {
@@ -154,11 +141,14 @@ function quantisedBlocks(rgb: Uint8Array, height: number, width: number, quant: 
         }
       }
       for (let c = 0; c < 3; c++) {
-        forwardDct(plane[c], tmp);
+        const coefficients = plane[c];
+        forwardDct(coefficients);
         const q = quant[c === 0 ? 0 : 1];
         // Baseline allows 11-bit DC differences and 10-bit AC values: clamp (only reachable at quality ~100).
-        for (let k = 0; k < 64; k++)
-          out[o + k] = clamp(Math.round(tmp[ZIGZAG[k]] / q[ZIGZAG[k]]), -1023, 1023);
+        for (let k = 0; k < 64; k++) {
+          const n = ZIGZAG[k];
+          out[o + k] = clamp(Math.round(coefficients[n] / q[n]), -1023, 1023);
+        }
         o += 64;
       }
     }
@@ -171,23 +161,51 @@ function clamp(value: number, lo: number, hi: number): number {
 }
 
 /** 2-D DCT-II of an 8×8 block (rows, then columns); result in natural order. */
-const rowPass = new Float64Array(64); // scratch for forwardDct (single-threaded)
+// cos(kπ/16) / 2: the DCT-II weights, with the 1/2 of the 8-point normalisation folded in.
+const C1 = Math.cos(Math.PI / 16) / 2;
+const C2 = Math.cos((2 * Math.PI) / 16) / 2;
+const C3 = Math.cos((3 * Math.PI) / 16) / 2;
+const C4 = Math.cos((4 * Math.PI) / 16) / 2;
+const C5 = Math.cos((5 * Math.PI) / 16) / 2;
+const C6 = Math.cos((6 * Math.PI) / 16) / 2;
+const C7 = Math.cos((7 * Math.PI) / 16) / 2;
 
-function forwardDct(block: Float64Array, result: Float64Array): void {
-  for (let y = 0; y < 8; y++) {
-    for (let u = 0; u < 8; u++) {
-      let s = 0;
-      for (let x = 0; x < 8; x++) s += COS[u * 8 + x] * block[y * 8 + x];
-      rowPass[y * 8 + u] = s;
-    }
-  }
-  for (let u = 0; u < 8; u++) {
-    for (let v = 0; v < 8; v++) {
-      let s = 0;
-      for (let y = 0; y < 8; y++) s += COS[v * 8 + y] * rowPass[y * 8 + u];
-      result[v * 8 + u] = s;
-    }
-  }
+/** 2-D DCT-II of an 8×8 block (rows, then columns), in place, natural order. */
+function forwardDct(block: Float64Array): void {
+  for (let r = 0; r < 8; r++) dct8(block, r * 8, 1);
+  for (let c = 0; c < 8; c++) dct8(block, c, 8);
+}
+
+/**
+ * Orthonormal 8-point DCT-II of block[o], block[o + step], ... in place, by the even/odd split:
+ * sums x[n] + x[7−n] feed the even outputs, differences the odd ones (22 multiplications, not 64).
+ * X[u] = C(u)/2 · Σ x[n] cos((2n+1)uπ/16), C(0) = 1/√2, else 1.
+ */
+function dct8(b: Float64Array, o: number, step: number): void {
+  const x0 = b[o];
+  const x1 = b[o + step];
+  const x2 = b[o + 2 * step];
+  const x3 = b[o + 3 * step];
+  const x4 = b[o + 4 * step];
+  const x5 = b[o + 5 * step];
+  const x6 = b[o + 6 * step];
+  const x7 = b[o + 7 * step];
+  const s07 = x0 + x7;
+  const s16 = x1 + x6;
+  const s25 = x2 + x5;
+  const s34 = x3 + x4;
+  const d07 = x0 - x7;
+  const d16 = x1 - x6;
+  const d25 = x2 - x5;
+  const d34 = x3 - x4;
+  b[o] = C4 * (s07 + s16 + s25 + s34);
+  b[o + 4 * step] = C4 * (s07 - s16 - s25 + s34);
+  b[o + 2 * step] = C2 * (s07 - s34) + C6 * (s16 - s25);
+  b[o + 6 * step] = C6 * (s07 - s34) - C2 * (s16 - s25);
+  b[o + step] = C1 * d07 + C3 * d16 + C5 * d25 + C7 * d34;
+  b[o + 3 * step] = C3 * d07 - C7 * d16 - C1 * d25 - C5 * d34;
+  b[o + 5 * step] = C5 * d07 - C1 * d16 + C7 * d25 + C3 * d34;
+  b[o + 7 * step] = C7 * d07 - C5 * d16 + C3 * d25 - C1 * d34;
 }
 
 /** Number of bits of |value| (the JPEG "size category"), and the value's extra bits. */

@@ -94,7 +94,7 @@ const MEDIUM: SynthPreset = {
   width: 320,
   sharedCategories: 9,
   novelCategories: 3,
-  images: { train: 3000, valid: 300, objects: [1, 5] },
+  images: { train: 2000, valid: 300, objects: [1, 5] },
   videos: { train: 800, valid: 120, frames: [12, 24], objects: [2, 5] },
   objectRadius: [0.06, 0.2],
   speed: [0.005, 0.025],

@@ -25,7 +25,7 @@ export interface RenderedFrame {
 export interface FrameSettings {
   texturePeriod: number;
   minVisibleArea: number;
-  /** Largest per-pixel noise added to the background, in grey levels. */
+  /** Largest per-pixel (uniform) noise added to the background, in grey levels. */
   backgroundNoise: number;
 }
 
@@ -69,11 +69,12 @@ export function renderFrame(
       if (pose !== null) {
         paintObjectPixel(rgb, p, j + 0.5, i + 0.5, tracks[k], pose, settings.texturePeriod);
       } else {
-        for (let c = 0; c < 3; c++) {
-          rgb[p * 3 + c] = toByte(
-            background[p * 3 + c] + settings.backgroundNoise * triangularNoise(noiseRng),
-          );
-        }
+        // One 32-bit draw gives three 10-bit uniform noise values in [-1, 1], one per channel.
+        const bits = noiseRng.nextUint32();
+        const amplitude = settings.backgroundNoise / 511.5;
+        rgb[p * 3] = toByte(background[p * 3] + amplitude * ((bits & 1023) - 511.5));
+        rgb[p * 3 + 1] = toByte(background[p * 3 + 1] + amplitude * (((bits >>> 10) & 1023) - 511.5));
+        rgb[p * 3 + 2] = toByte(background[p * 3 + 2] + amplitude * (((bits >>> 20) & 1023) - 511.5));
       }
     }
   }
@@ -87,15 +88,6 @@ export function ownerMask(frame: RenderedFrame, track: number): Uint8Array {
   return mask;
 }
 
-/** Offset of point (x, y) from the object centre, in the object's rotated axes (pixels). */
-function toObjectAxes(x: number, y: number, pose: ObjectPose): [number, number] {
-  const dx = x - pose.cx;
-  const dy = y - pose.cy;
-  const c = Math.cos(pose.angle);
-  const s = Math.sin(pose.angle);
-  return [dx * c + dy * s, -dx * s + dy * c];
-}
-
 function rasteriseObject(
   owner: Int16Array,
   height: number,
@@ -105,15 +97,19 @@ function rasteriseObject(
   index: number,
 ): void {
   const inside = SHAPES[track.category.shape];
+  // The object's axes: offsets from the centre rotated by -angle, then divided by the radius.
+  const cos = Math.cos(pose.angle) / pose.radius;
+  const sin = Math.sin(pose.angle) / pose.radius;
   // Shapes lie in the unit disk: only pixels whose centre is within one radius can be inside.
   const i0 = Math.max(0, Math.floor(pose.cy - pose.radius));
   const i1 = Math.min(height - 1, Math.ceil(pose.cy + pose.radius));
   const j0 = Math.max(0, Math.floor(pose.cx - pose.radius));
   const j1 = Math.min(width - 1, Math.ceil(pose.cx + pose.radius));
   for (let i = i0; i <= i1; i++) {
+    const dy = i + 0.5 - pose.cy;
     for (let j = j0; j <= j1; j++) {
-      const [x, y] = toObjectAxes(j + 0.5, i + 0.5, pose);
-      if (inside(x / pose.radius, y / pose.radius)) owner[i * width + j] = index;
+      const dx = j + 0.5 - pose.cx;
+      if (inside(dx * cos + dy * sin, -dx * sin + dy * cos)) owner[i * width + j] = index;
     }
   }
 }
@@ -127,8 +123,17 @@ function paintObjectPixel(
   pose: ObjectPose,
   period: number,
 ): void {
-  const [ox, oy] = toObjectAxes(x, y, pose);
-  const weight = TEXTURES[track.category.texture](ox, oy, pose.radius, period);
+  // Offset from the object centre in its rotated axes, in pixels.
+  const dx = x - pose.cx;
+  const dy = y - pose.cy;
+  const cos = Math.cos(pose.angle);
+  const sin = Math.sin(pose.angle);
+  const weight = TEXTURES[track.category.texture](
+    dx * cos + dy * sin,
+    -dx * sin + dy * cos,
+    pose.radius,
+    period,
+  );
   const [a, b] = track.category.colors;
   for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round(a[c] * (1 - weight) + b[c] * weight);
 }
@@ -137,12 +142,6 @@ function countOwners(owner: Int16Array, tracks: number): number[] {
   const area = new Array<number>(tracks).fill(0);
   for (let p = 0; p < owner.length; p++) if (owner[p] >= 0) area[owner[p]]++;
   return area;
-}
-
-/** Triangular noise in (-1, 1) from one 32-bit draw (the sum of its two 16-bit halves): cheap and smooth enough. */
-function triangularNoise(rng: Rng): number {
-  const bits = rng.nextUint32();
-  return ((bits >>> 16) + (bits & 0xffff)) / 65535 - 1;
 }
 
 function toByte(value: number): number {

@@ -47,7 +47,12 @@ const predicate = (wgslOp: string, reference: (a: number, b: number) => boolean)
 });
 
 export const BINARY_RULES: { readonly [K in BinaryOp]: BinaryRule } = {
-  add: { wgsl: (a, b) => `${a} + ${b}`, reference: (a, b) => a + b, dtypes: ALL, grad: { a: () => 'g', b: () => 'g' } },
+  add: {
+    wgsl: (a, b) => `${a} + ${b}`,
+    reference: (a, b) => a + b,
+    dtypes: ALL,
+    grad: { a: () => 'g', b: () => 'g' },
+  },
   sub: {
     wgsl: (a, b) => `${a} - ${b}`,
     reference: (a, b) => a - b,

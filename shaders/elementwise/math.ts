@@ -72,6 +72,31 @@ fn pv_pow(a: f32, b: f32) -> f32 {
   return select(m, -m, fract(b * 0.5) != 0.0);
 }
 
+// sin/cos with Cody-Waite reduction by pi/2 and Taylor polynomials on [-pi/4, pi/4]: ~1e-7
+// absolute error for |x| up to ~1e4 (WGSL's built-ins only promise 2^-11).
+fn pv_sin_poly(r: f32) -> f32 {
+  let r2 = r * r;
+  return r + r * r2 * (-0.16666666666666666 + r2 * (0.008333333333333333 + r2 * (-0.0001984126984126984 + r2 * 2.7557319223985893e-6)));
+}
+fn pv_cos_poly(r: f32) -> f32 {
+  let r2 = r * r;
+  return 1.0 + r2 * (-0.5 + r2 * (0.041666666666666664 + r2 * (-0.001388888888888889 + r2 * (2.48015873015873e-5 - r2 * 2.755731922398589e-7))));
+}
+fn pv_sincos(x: f32) -> vec2<f32> {
+  let k = round(x * 0.6366197723675814);
+  let r = (x - k * 1.5707963705062866) - k * -4.371139000186243e-8;
+  let s = pv_sin_poly(r);
+  let c = pv_cos_poly(r);
+  switch (i32(k) & 3) {
+    case 0: { return vec2<f32>(s, c); }
+    case 1: { return vec2<f32>(c, -s); }
+    case 2: { return vec2<f32>(-s, -c); }
+    default: { return vec2<f32>(-c, s); }
+  }
+}
+fn pv_sin(x: f32) -> f32 { return pv_sincos(x).x; }
+fn pv_cos(x: f32) -> f32 { return pv_sincos(x).y; }
+
 var<private> pv_inf_bits: u32 = 0x7f800000u;
 fn pv_inf() -> f32 { return bitcast<f32>(pv_inf_bits); }
 

@@ -59,9 +59,24 @@ function roundHalfEven(x: number): number {
 }
 
 export const UNARY_RULES: { readonly [K in UnaryOp]: UnaryRule } = {
-  neg: { wgsl: (x) => `-${x}`, reference: (x) => -x, dtypes: SIGNED, grad: { uses: 'none', wgsl: (g) => `-${g}` } },
-  exp: { wgsl: (x) => `exp(${x})`, reference: Math.exp, dtypes: F32, grad: { uses: 'y', wgsl: (g, y) => `${g} * ${y}` } },
-  log: { wgsl: (x) => `log(${x})`, reference: Math.log, dtypes: F32, grad: { uses: 'x', wgsl: (g, x) => `${g} / ${x}` } },
+  neg: {
+    wgsl: (x) => `-${x}`,
+    reference: (x) => -x,
+    dtypes: SIGNED,
+    grad: { uses: 'none', wgsl: (g) => `-${g}` },
+  },
+  exp: {
+    wgsl: (x) => `exp(${x})`,
+    reference: Math.exp,
+    dtypes: F32,
+    grad: { uses: 'y', wgsl: (g, y) => `${g} * ${y}` },
+  },
+  log: {
+    wgsl: (x) => `log(${x})`,
+    reference: Math.log,
+    dtypes: F32,
+    grad: { uses: 'x', wgsl: (g, x) => `${g} / ${x}` },
+  },
   sqrt: {
     wgsl: (x) => `sqrt(${x})`,
     reference: Math.sqrt,
@@ -122,8 +137,18 @@ export const UNARY_RULES: { readonly [K in UnaryOp]: UnaryRule } = {
     dtypes: F32,
     grad: { uses: 'x', wgsl: (g, x) => `${g} * 1.1283791670955126 * exp(-${x} * ${x})` },
   },
-  sin: { wgsl: (x) => `sin(${x})`, reference: Math.sin, dtypes: F32, grad: { uses: 'x', wgsl: (g, x) => `${g} * cos(${x})` } },
-  cos: { wgsl: (x) => `cos(${x})`, reference: Math.cos, dtypes: F32, grad: { uses: 'x', wgsl: (g, x) => `-${g} * sin(${x})` } },
+  sin: {
+    wgsl: (x) => `pv_sin(${x})`,
+    reference: Math.sin,
+    dtypes: F32,
+    grad: { uses: 'x', wgsl: (g, x) => `${g} * pv_cos(${x})` },
+  },
+  cos: {
+    wgsl: (x) => `pv_cos(${x})`,
+    reference: Math.cos,
+    dtypes: F32,
+    grad: { uses: 'x', wgsl: (g, x) => `-${g} * pv_sin(${x})` },
+  },
   sign: { wgsl: (x) => `sign(${x})`, reference: Math.sign, dtypes: SIGNED, grad: null },
   floor: { wgsl: (x) => `floor(${x})`, reference: Math.floor, dtypes: F32, grad: null },
   ceil: { wgsl: (x) => `ceil(${x})`, reference: Math.ceil, dtypes: F32, grad: null },

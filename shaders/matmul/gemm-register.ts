@@ -66,13 +66,13 @@ export function registerGemmKernel(a: GemmOperand, b: GemmOperand, epi: GemmEpil
       ? 'let bk = b_load4(b_bs, bc0, k);'
       : `let bk = vec4<f32>(${range4.map((j) => `b_load(b_bs, bc${j}, k)`).join(', ')});`;
   const store = range4.map((i) => {
-    const values = range4.map((j) => `epilogue(s.zb, m${i}, n0 + ${j}u, acc${i}.${C4[j]})`);
+    const values = range4.map((j) => `epilogue(s.zb, mr${i}, n0 + ${j}u, acc${i}.${C4[j]})`);
     const write = vecC
-      ? `c[(s.c_base + m${i} * params.N + n0) >> 2u] = vec4<f32>(${values.join(', ')});`
+      ? `c[(s.c_base + mr${i} * params.N + n0) >> 2u] = vec4<f32>(${values.join(', ')});`
       : range4
-          .map((j) => `if (n0 + ${j}u < params.N) { c[s.c_base + m${i} * params.N + n0 + ${j}u] = ${values[j]}; }`)
+          .map((j) => `if (n0 + ${j}u < params.N) { c[s.c_base + mr${i} * params.N + n0 + ${j}u] = ${values[j]}; }`)
           .join('\n      ');
-    return `  let m${i} = m0 + ${i}u;\n  if (m${i} < params.M) {\n      ${write}\n  }`;
+    return `  let mr${i} = m0 + ${i}u;\n  if (mr${i} < params.M) {\n      ${write}\n  }`;
   });
   return kernel({
     name: `gemm_reg_${a.key}_${b.key}_${epi.key}_${vecC ? 'c4' : 'c1'}`,

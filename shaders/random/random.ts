@@ -26,7 +26,7 @@ const elementCode: Record<RandomKind, string> = {
   uniform: `out[at] = params.low + params.range * unit(w[k]);`,
   randint: `out[at] = params.low + i32(mul_hi_u32(w[k], params.range));`,
   dropout: `out[at] = select(0.0, x[at] * params.scale, (w[k] >> 8u) >= params.threshold);`,
-  normal: `out[at] = params.mean + params.std * z[k];`,
+  normal: `out[at] = params.mean + params.stddev * z[k];`,
 };
 
 const extraParams: Record<RandomKind, { name: string; type: 'u32' | 'i32' | 'f32' }[]> = {
@@ -45,7 +45,7 @@ const extraParams: Record<RandomKind, { name: string; type: 'u32' | 'i32' | 'f32
   ],
   normal: [
     { name: 'mean', type: 'f32' },
-    { name: 'std', type: 'f32' },
+    { name: 'stddev', type: 'f32' },
   ],
 };
 
@@ -72,8 +72,9 @@ export function randomKernel(kind: RandomKind): KernelSpec {
   // Box-Muller on (w0, w1) and (w2, w3); u1 in (0, 1] keeps the log finite.
   let r01 = sqrt(-2.0 * log((f32(w[0] >> 8u) + 1.0) * 5.9604644775390625e-8));
   let r23 = sqrt(-2.0 * log((f32(w[2] >> 8u) + 1.0) * 5.9604644775390625e-8));
-  let a01 = 6.283185307179586 * unit(w[1]);
-  let a23 = 6.283185307179586 * unit(w[3]);
+  // Angles in [-pi, pi), where WGSL bounds the error of sin and cos.
+  let a01 = 6.283185307179586 * (unit(w[1]) - 0.5);
+  let a23 = 6.283185307179586 * (unit(w[3]) - 0.5);
   let z = array<f32, 4>(r01 * cos(a01), r01 * sin(a01), r23 * cos(a23), r23 * sin(a23));`
         : '';
     spec = kernel({
@@ -162,7 +163,7 @@ export function normalReference(n: number, seed: number, stream = 0, mean = 0, s
   wordsFor(n, seed, stream, (i, _word, w, k) => {
     const pair = k < 2 ? 0 : 2;
     const r = Math.sqrt(-2 * Math.log(((w[pair]! >>> 8) + 1) / TWO_POW_24));
-    const a = (2 * Math.PI * (w[pair + 1]! >>> 8)) / TWO_POW_24;
+    const a = 2 * Math.PI * ((w[pair + 1]! >>> 8) / TWO_POW_24 - 0.5);
     out[i] = mean + std * r * (k % 2 === 0 ? Math.cos(a) : Math.sin(a));
   });
   return out;

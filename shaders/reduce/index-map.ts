@@ -15,7 +15,11 @@ export function indexMapParams(name: string, rank: number): ParamField[] {
 }
 
 export function indexMapFn(name: string, rank: number): string {
-  const lines = [`fn ${name}_index(linear: u32) -> u32 {`, '  var rest = linear;', `  var idx = params.${name}_offset;`];
+  const lines = [
+    `fn ${name}_index(linear: u32) -> u32 {`,
+    '  var rest = linear;',
+    `  var idx = params.${name}_offset;`,
+  ];
   for (let i = rank - 1; i > 0; i--) {
     lines.push(`  idx += (rest % params.${name}_dim${i}) * params.${name}_stride${i};`);
     lines.push(`  rest = rest / params.${name}_dim${i};`);

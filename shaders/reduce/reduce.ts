@@ -316,7 +316,9 @@ export function reduceReference(
         break;
       case 'logsumexp': {
         const m = Math.max(...xs);
-        values.push(m === -Infinity || m === Infinity ? m : m + Math.log(xs.reduce((a, x) => a + Math.exp(x - m), 0)));
+        values.push(
+          m === -Infinity || m === Infinity ? m : m + Math.log(xs.reduce((a, x) => a + Math.exp(x - m), 0)),
+        );
         break;
       }
     }

@@ -22,7 +22,9 @@ const HEADLINE_KEYS = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10',
 export function register(program: Command): void {
   program
     .command('eval')
-    .description('Evaluate a results file against ground truth (YouTube-VIS video AP/AR; --coco: COCO mask AP/AR)')
+    .description(
+      'Evaluate a results file against ground truth (YouTube-VIS video AP/AR; --coco: COCO mask AP/AR)',
+    )
     .requiredOption('--gt <file>', 'ground-truth annotation JSON')
     .requiredOption('--results <file>', 'results JSON (a list of detections)')
     .option('--json', 'print exactly one JSON object instead of a table')
@@ -54,7 +56,8 @@ function evalCoco(gtFile: string, resultsFile: string, options: EvalOptions): Ev
 function parseIdList(text: string): number[] {
   return text.split(',').map((part) => {
     const id = Number(part.trim());
-    if (part.trim() === '' || !Number.isInteger(id)) throw new Error(`--categories: "${part}" is not an integer id`);
+    if (part.trim() === '' || !Number.isInteger(id))
+      throw new Error(`--categories: "${part}" is not an integer id`);
     return id;
   });
 }
@@ -75,7 +78,9 @@ function formatTable(summary: EvalSummary, title: string): string {
   ];
   const nameWidth = Math.max(4, ...summary.per_category.map((c) => c.name.length));
   for (const category of summary.per_category) {
-    lines.push(`${String(category.id).padStart(6)}  ${category.name.padEnd(nameWidth)}  ${cell(category.AP).padStart(5)}`);
+    lines.push(
+      `${String(category.id).padStart(6)}  ${category.name.padEnd(nameWidth)}  ${cell(category.AP).padStart(5)}`,
+    );
   }
   return lines.join('\n');
 }

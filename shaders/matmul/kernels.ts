@@ -1,0 +1,55 @@
+/**
+ * The GEMM kernel versions side by side, and how big a block of C each workgroup covers.
+ *   naive     v1  gemm-naive.ts     one output per invocation
+ *   register  v2  gemm-register.ts  4x4 per invocation in registers, vec4 loads, no workgroup memory
+ *   tiled64   v3  gemm-tiled.ts     64x64 block in workgroup memory, 4x4 per invocation
+ *   tiled128  v3  gemm-tiled.ts     128x128 block, 8x8 per invocation, double-buffered
+ * Which one runs is decided per adapter and shape in engine/ops/matmul.ts (`chooseGemmPlan`).
+ */
+import type { KernelSpec } from '../../engine/kernel.js';
+import type { GemmEpilogue, GemmOperand } from './gemm-operand.js';
+import { NAIVE_WG, naiveGemmKernel } from './gemm-naive.js';
+import { REGISTER_TILE, REGISTER_WG, registerGemmKernel } from './gemm-register.js';
+import { TILED_128, TILED_64, tiledGemmKernel } from './gemm-tiled.js';
+
+export type GemmVariant = 'naive' | 'register' | 'tiled64' | 'tiled128';
+export const GEMM_VARIANTS: readonly GemmVariant[] = ['naive', 'register', 'tiled64', 'tiled128'];
+
+/** Rows (m) and columns (n) of C per workgroup. */
+export function gemmBlock(variant: GemmVariant): { rows: number; cols: number } {
+  switch (variant) {
+    case 'naive':
+      return { rows: NAIVE_WG[1], cols: NAIVE_WG[0] };
+    case 'register':
+      return { rows: REGISTER_WG[1] * REGISTER_TILE, cols: REGISTER_WG[0] * REGISTER_TILE };
+    case 'tiled64':
+      return { rows: TILED_64.bm, cols: TILED_64.bn };
+    case 'tiled128':
+      return { rows: TILED_128.bm, cols: TILED_128.bn };
+  }
+}
+
+/** Whether a variant reads operands four at a time (the naive kernel reads scalars). */
+export function variantUsesVec4(variant: GemmVariant): boolean {
+  return variant !== 'naive';
+}
+
+const cache = new Map<string, KernelSpec>();
+
+export function gemmKernel(
+  variant: GemmVariant,
+  a: GemmOperand,
+  b: GemmOperand,
+  epi: GemmEpilogue,
+  vecC: boolean,
+): KernelSpec {
+  const key = `${variant}|${a.key}|${b.key}|${epi.key}|${vecC}`;
+  let spec = cache.get(key);
+  if (!spec) {
+    if (variant === 'naive') spec = naiveGemmKernel(a, b, epi);
+    else if (variant === 'register') spec = registerGemmKernel(a, b, epi, vecC);
+    else spec = tiledGemmKernel(a, b, epi, vecC, variant === 'tiled64' ? TILED_64 : TILED_128);
+    cache.set(key, spec);
+  }
+  return spec;
+}
