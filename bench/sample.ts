@@ -44,12 +44,15 @@ export async function benchSample(): Promise<BenchEntry[]> {
       ];
   for (const [shape, factor] of interpSizes) {
     const x = input(shape, 1);
-    const outElems = (shape[0]! * shape[1]! * Math.floor(shape[2]! * factor) * Math.floor(shape[3]! * factor));
+    const outElems = shape[0]! * shape[1]! * Math.floor(shape[2]! * factor) * Math.floor(shape[3]! * factor);
     const bytes = (x.size + outElems) * 4;
     const ms = await timeGpu(() => tidy(() => void interpolate(x, { scaleFactor: factor })), reps);
     results.push(entry(`interpolate_bilinear_x${factor}`, `[${shape}]`, bytes, ms, reps));
     x.requiresGrad = true;
-    const g = input([shape[0]!, shape[1]!, Math.floor(shape[2]! * factor), Math.floor(shape[3]! * factor)], 2);
+    const g = input(
+      [shape[0]!, shape[1]!, Math.floor(shape[2]! * factor), Math.floor(shape[3]! * factor)],
+      2,
+    );
     const msBack = await timeGpu(
       () =>
         tidy(() => {
@@ -67,10 +70,21 @@ export async function benchSample(): Promise<BenchEntry[]> {
 
   // grid_sample: bytes = input + grid + output (the input is read at least once).
   const gridSizes: [number[], number[]][] = small
-    ? [[[1, 16, 32, 32], [1, 32, 32, 2]]]
+    ? [
+        [
+          [1, 16, 32, 32],
+          [1, 32, 32, 2],
+        ],
+      ]
     : [
-        [[2, 256, 64, 64], [2, 64, 64, 2]],
-        [[8, 64, 128, 128], [8, 128, 128, 2]],
+        [
+          [2, 256, 64, 64],
+          [2, 64, 64, 2],
+        ],
+        [
+          [8, 64, 128, 128],
+          [8, 128, 128, 2],
+        ],
       ];
   for (const [shape, gridShape] of gridSizes) {
     const x = input(shape, 3);
@@ -90,26 +104,40 @@ export async function benchSample(): Promise<BenchEntry[]> {
         }),
       reps,
     );
-    results.push(entry('grid_sample_fwd_bwd_input', `x [${shape}] grid [${gridShape}]`, 2 * bytes, msBack, reps));
+    results.push(
+      entry('grid_sample_fwd_bwd_input', `x [${shape}] grid [${gridShape}]`, 2 * bytes, msBack, reps),
+    );
     x.dispose();
     grid.dispose();
     g.dispose();
   }
 
   // point_sample as Mask2Former's loss uses it: one mask logit map per query, P points each.
-  const pointSizes: [number, number, number][] = small ? [[10, 64, 1000]] : [[100, 128, 12544], [400, 256, 12544]];
+  const pointSizes: [number, number, number][] = small
+    ? [[10, 64, 1000]]
+    : [
+        [100, 128, 12544],
+        [400, 256, 12544],
+      ];
   for (const [queries, side, points] of pointSizes) {
     const masks = input([queries, 1, side, side], 6);
     const coords = input([queries, points, 2], 7);
     const bytes = (masks.size + coords.size + queries * points) * 4;
     const ms = await timeGpu(() => tidy(() => void pointSample(masks, coords)), reps);
-    results.push(entry('point_sample', `masks [${queries},1,${side},${side}] points ${points}`, bytes, ms, reps));
+    results.push(
+      entry('point_sample', `masks [${queries},1,${side},${side}] points ${points}`, bytes, ms, reps),
+    );
     masks.dispose();
     coords.dispose();
   }
 
   // scatter_add with random (colliding) targets: bytes = index + src read, x read + out written.
-  const scatterSizes: [number, number][] = small ? [[1 << 14, 1 << 16]] : [[1 << 20, 1 << 24], [1 << 12, 1 << 22]];
+  const scatterSizes: [number, number][] = small
+    ? [[1 << 14, 1 << 16]]
+    : [
+        [1 << 20, 1 << 24],
+        [1 << 12, 1 << 22],
+      ];
   for (const [bins, n] of scatterSizes) {
     const x = input([1, bins], 8);
     const src = input([1, n], 9);

@@ -22,3 +22,4 @@ export * from './ops/shape-ops.js';
 export * from './ops/random.js';
 export * from './ops/loss.js';
 export * from './ops/hungarian.js';
+export * from './ops/point-cost.js';

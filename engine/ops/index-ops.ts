@@ -24,14 +24,18 @@ function checkIndexDtype(index: Tensor, op: string): void {
 
 function checkIndexShape(op: string, x: Tensor, axis: number, index: Tensor, other?: Tensor): void {
   if (index.ndim !== x.ndim || x.ndim === 0) {
-    throw new ShapeError(`${op}: index ${index.describe()} must have the rank of ${x.describe()} (at least 1)`);
+    throw new ShapeError(
+      `${op}: index ${index.describe()} must have the rank of ${x.describe()} (at least 1)`,
+    );
   }
   for (let d = 0; d < x.ndim; d++) {
     if (d !== axis && index.shape[d]! > x.shape[d]!) {
       throw new ShapeError(`${op}: index ${index.describe()} is larger than ${x.describe()} on dim ${d}`);
     }
     if (other && index.shape[d]! > other.shape[d]!) {
-      throw new ShapeError(`${op}: index ${index.describe()} is larger than src ${other.describe()} on dim ${d}`);
+      throw new ShapeError(
+        `${op}: index ${index.describe()} is larger than src ${other.describe()} on dim ${d}`,
+      );
     }
   }
 }
@@ -168,6 +172,7 @@ export function oneHot(indices: Tensor, numClasses: number, dtype: 'f32' | 'i32'
 /** Rows up to this long are scanned by one workgroup each; longer rows of few rows are split. */
 const SCAN_BLOCK = 8192;
 const MANY_ROWS = 2048;
+const SHORT_ROW = 32;
 
 export interface CumsumOptions {
   /** Sum from the end of the axis (out[i] = sum of x[j] for j >= i). */
@@ -177,16 +182,24 @@ export interface CumsumOptions {
 }
 
 function scanDtype(t: Tensor): 'f32' | 'i32' {
-  if (t.dtype !== 'f32' && t.dtype !== 'i32') throw new ShapeError(`cumsum: ${t.describe()} must be f32 or i32`);
+  if (t.dtype !== 'f32' && t.dtype !== 'i32')
+    throw new ShapeError(`cumsum: ${t.describe()} must be f32 or i32`);
   return t.dtype;
 }
 
 /** Inclusive scan of each row of the dense [rows, len] data of `x` into `out`. */
-function scanRows(x: Tensor, out: Tensor, rows: number, len: number, reverse: boolean, blockLength?: number): void {
+function scanRows(
+  x: Tensor,
+  out: Tensor,
+  rows: number,
+  len: number,
+  reverse: boolean,
+  blockLength?: number,
+): void {
   const dtype = scanDtype(x);
   const stream = engine().stream;
   const split = blockLength !== undefined ? len > blockLength : len > SCAN_BLOCK && rows < MANY_ROWS;
-  const blockLen = split ? blockLength ?? SCAN_BLOCK : len;
+  const blockLen = split ? (blockLength ?? SCAN_BLOCK) : len;
   const blocks = Math.ceil(len / blockLen);
   const describe = () => `cumsum rows ${rows} x ${len} blocks of ${blockLen}`;
   const scanParams = { rows, len, block_len: blockLen, blocks, reverse: reverse ? 1 : 0 };
@@ -229,7 +242,8 @@ function scanRaw(x: Tensor, axis: number, reverse: boolean, blockLength?: number
   const outer = sizeOf(x.shape.slice(0, axis));
   const len = x.shape[axis]!;
   const inner = sizeOf(x.shape.slice(axis + 1));
-  if (inner === 1) {
+  // Short rows would leave most of a scan workgroup idle: one invocation per row walks them.
+  if (inner === 1 && (len > SHORT_ROW || blockLength !== undefined)) {
     scanRows(dense, out, outer, len, reverse, blockLength);
   } else {
     const columns = outer * inner;
@@ -248,7 +262,10 @@ function scanRaw(x: Tensor, axis: number, reverse: boolean, blockLength?: number
 /** torch.cumsum: inclusive prefix sums along `axis` (f32 or i32). */
 export function cumsum(x: Tensor, axis: number, options: CumsumOptions = {}): Tensor {
   const a = normalizeAxis(axis, x.ndim, `cumsum ${x.describe()}`);
-  if (options.blockLength !== undefined && !(Number.isInteger(options.blockLength) && options.blockLength >= 2)) {
+  if (
+    options.blockLength !== undefined &&
+    !(Number.isInteger(options.blockLength) && options.blockLength >= 2)
+  ) {
     throw new ShapeError(`cumsum: blockLength ${options.blockLength} must be an integer of at least 2`);
   }
   const reverse = options.reverse ?? false;

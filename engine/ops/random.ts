@@ -5,7 +5,13 @@
  * stream per layer and step). Dropout needs no saved mask: the backward regenerates it.
  */
 import { seedKey } from '../../shaders/random/philox.js';
-import { type RandomKind, dropoutScale, dropoutThreshold, randomKernel, randomThreads } from '../../shaders/random/random.js';
+import {
+  type RandomKind,
+  dropoutScale,
+  dropoutThreshold,
+  randomKernel,
+  randomThreads,
+} from '../../shaders/random/random.js';
 import { recordOp } from '../autograd.js';
 import type { DType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
@@ -25,7 +31,8 @@ export interface RandomOptions {
 
 function keyValues(op: string, options: RandomOptions): { key0: number; key1: number; stream: number } {
   const { seed, stream = 0 } = options;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new ShapeError(`${op}: seed ${seed} must be an integer in [0, 2^53)`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new ShapeError(`${op}: seed ${seed} must be an integer in [0, 2^53)`);
   if (!Number.isInteger(stream) || stream < 0 || stream > 0xffffffff) {
     throw new ShapeError(`${op}: stream ${stream} must be an integer in [0, 2^32)`);
   }
@@ -77,7 +84,8 @@ export function randint(shape: Shape, low: number, high: number, options: Random
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low || high - low > 0xffffffff) {
     throw new ShapeError(`randint: range [${low}, ${high}) must be non-empty integers`);
   }
-  if (low < -0x80000000 || high - 1 > 0x7fffffff) throw new ShapeError(`randint: [${low}, ${high}) exceeds i32`);
+  if (low < -0x80000000 || high - 1 > 0x7fffffff)
+    throw new ShapeError(`randint: [${low}, ${high}) exceeds i32`);
   return generate('randint', shape, 'i32', options, { low, range: high - low });
 }
 
@@ -93,10 +101,17 @@ function checkProbability(op: string, p: number): void {
 /** x with each element zeroed with probability p, survivors scaled by 1/(1-p); no autograd. */
 function dropoutRaw(x: Tensor, p: number, options: RandomOptions): Tensor {
   const dense = contiguous(x);
-  const out = generate('dropout', x.shape, 'f32', options, {
-    threshold: dropoutThreshold(p),
-    scale: dropoutScale(p),
-  }, dense);
+  const out = generate(
+    'dropout',
+    x.shape,
+    'f32',
+    options,
+    {
+      threshold: dropoutThreshold(p),
+      scale: dropoutScale(p),
+    },
+    dense,
+  );
   if (dense !== x) dense.dispose();
   return out;
 }
@@ -120,7 +135,8 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions): Tensor {
  */
 export function dropPath(x: Tensor, p: number, options: DropoutOptions): Tensor {
   checkProbability('drop_path', p);
-  if (x.dtype !== 'f32' || x.ndim === 0) throw new ShapeError(`drop_path: ${x.describe()} must be f32 with a batch dim`);
+  if (x.dtype !== 'f32' || x.ndim === 0)
+    throw new ShapeError(`drop_path: ${x.describe()} must be f32 with a batch dim`);
   if (options.training === false || p === 0) return x;
   keyValues('drop_path', options);
   const batch = x.shape[0]!;

@@ -21,7 +21,14 @@ import {
   reduceFamily,
   reduceKernel,
 } from '../../shaders/reduce/reduce.js';
-import { type IndexMap, compactMap, indexMapValues } from '../../shaders/reduce/index-map.js';
+import {
+  COL_RANKS,
+  type IndexMap,
+  ROW_RANKS,
+  compactMap,
+  indexMapValues,
+  padMap,
+} from '../../shaders/reduce/index-map.js';
 import { selectGradKernel } from '../../shaders/reduce/select-grad.js';
 import { recordOp } from '../autograd.js';
 import { EngineError, ShapeError } from '../errors.js';
@@ -69,7 +76,8 @@ function stateWords(family: ReduceFamily): number {
 
 interface PassPlan {
   shape: 'row' | 'column';
-  tpr: number;
+  /** log2 of the threads per row (row kernel). */
+  tprLog2: number;
   rowGroups: number;
   splits: number;
   chunk: number;
@@ -91,7 +99,7 @@ function planPass(
     if (allowSplit && rowGroups < TARGET_GROUPS / 4 && cols >= 1024) {
       splits = Math.min(Math.ceil(cols / 256), Math.ceil(TARGET_GROUPS / rowGroups));
     }
-    return { shape: 'column', tpr: 0, rowGroups, splits, chunk: Math.ceil(cols / splits) };
+    return { shape: 'column', tprLog2: 0, rowGroups, splits, chunk: Math.ceil(cols / splits) };
   }
   const tpr = Math.min(REDUCE_WORKGROUP, nextPow2(Math.max(1, Math.ceil(cols / 4))));
   const rowGroups = Math.ceil(rows / (REDUCE_WORKGROUP / tpr));
@@ -99,40 +107,47 @@ function planPass(
   if (allowSplit && rowGroups < TARGET_GROUPS / 4 && cols >= 8192) {
     splits = Math.min(Math.ceil(cols / 4096), Math.ceil(TARGET_GROUPS / rowGroups));
   }
-  return { shape: 'row', tpr, rowGroups, splits, chunk: Math.max(1, Math.ceil(cols / splits)) };
+  return {
+    shape: 'row',
+    tprLog2: Math.log2(tpr),
+    rowGroups,
+    splits,
+    chunk: Math.max(1, Math.ceil(cols / splits)),
+  };
 }
 
-function dispatchPass(
-  variant: ReduceVariant,
-  plan: PassPlan,
-  buffers: GPUBuffer[],
-  rows: number,
-  cols: number,
-  rowMap: IndexMap,
-  colMap: IndexMap,
-  scale: number,
-  describe: () => string,
-): void {
+interface PassArgs {
+  rows: number;
+  cols: number;
+  rowMap: IndexMap;
+  colMap: IndexMap;
+  scale: number;
+  isMin: boolean;
+  describe: () => string;
+}
+
+function dispatchPass(variant: ReduceVariant, plan: PassPlan, buffers: GPUBuffer[], a: PassArgs): void {
   const groups = plan.rowGroups * plan.splits;
-  const partRowStride = plan.shape === 'row' ? plan.splits : 1;
-  const partSplitStride = plan.shape === 'row' ? 1 : rows;
   engine().stream.dispatch(
     reduceKernel(variant),
     buffers.map((buffer) => ({ buffer })),
     {
-      rows,
-      cols,
+      rows: a.rows,
+      cols: a.cols,
       chunk: plan.chunk,
       row_groups: plan.rowGroups,
       groups,
-      part_row_stride: partRowStride,
-      part_split_stride: partSplitStride,
-      scale,
-      ...indexMapValues('row', rowMap),
-      ...indexMapValues('col', colMap),
+      // Partial states: [rows, splits] for the row kernel, [splits, rows] for the column kernel.
+      part_row_stride: plan.shape === 'row' ? plan.splits : 1,
+      part_split_stride: plan.shape === 'row' ? 1 : a.rows,
+      scale: a.scale,
+      is_min: a.isMin ? 1 : 0,
+      tpr_log2: plan.tprLog2,
+      ...indexMapValues('row', a.rowMap),
+      ...indexMapValues('col', a.colMap),
     },
     foldGrid(groups, engine().gpu.limits.maxComputeWorkgroupsPerDimension),
-    describe,
+    a.describe,
   );
 }
 
@@ -145,54 +160,63 @@ function reduceRaw(x: Tensor, r: Reduction, op: ReduceOp): { values: Tensor; ind
   if (family === 'lse' && x.dtype !== 'f32') throw new EngineError(`${op}: needs f32, got ${x.describe()}`);
   if (op === 'mean' && x.dtype !== 'f32')
     throw new EngineError(`mean: needs f32, got ${x.describe()} (cast first)`);
-  if ((family === 'max' || family === 'min') && r.cols === 0) {
+  if (family === 'extreme' && r.cols === 0) {
     throw new ShapeError(`${op} of ${x.describe()} over empty axes [${r.axes}]`);
   }
-  const outDtype = family === 'lse' ? 'f32' : x.dtype;
-  const values = Tensor.empty(r.outShape, outDtype);
-  const indices = family === 'max' || family === 'min' ? Tensor.empty(r.outShape, 'i32') : null;
+  const values = Tensor.empty(r.outShape, family === 'lse' ? 'f32' : x.dtype);
+  const indices = family === 'extreme' ? Tensor.empty(r.outShape, 'i32') : null;
   if (r.rows === 0) return { values, indices };
   const reduced = new Set(r.axes);
   const keptDims = x.shape.map((_, i) => i).filter((i) => !reduced.has(i));
-  const rowMap = compactMap(
-    x.offset,
-    keptDims.map((i) => x.shape[i]!),
-    keptDims.map((i) => x.strides[i]!),
+  const rowMap = padMap(
+    compactMap(
+      x.offset,
+      keptDims.map((i) => x.shape[i]!),
+      keptDims.map((i) => x.strides[i]!),
+    ),
+    ROW_RANKS,
   );
-  const colMap = compactMap(
-    0,
-    r.axes.map((i) => x.shape[i]!),
-    r.axes.map((i) => x.strides[i]!),
+  const colMap = padMap(
+    compactMap(
+      0,
+      r.axes.map((i) => x.shape[i]!),
+      r.axes.map((i) => x.strides[i]!),
+    ),
+    COL_RANKS,
   );
-  const scale = op === 'mean' ? 1 / r.cols : 1;
+  const args: PassArgs = {
+    rows: r.rows,
+    cols: r.cols,
+    rowMap,
+    colMap,
+    scale: op === 'mean' ? 1 / r.cols : 1,
+    isMin: op === 'min' || op === 'argmin',
+    describe: () => `${op} of ${x.describe()} strides [${x.strides}] over axes [${r.axes}]`,
+  };
   const finals = indices ? [values.buffer, indices.buffer] : [values.buffer];
-  const describe = () => `${op} of ${x.describe()} strides [${x.strides}] over axes [${r.axes}]`;
   const plan = planPass(r.rows, r.cols, rowMap, colMap, true);
   const base = { family, dtype: x.dtype, rowRank: rowMap.dims.length, colRank: colMap.dims.length };
   if (plan.splits === 1) {
-    const variant: ReduceVariant = {
-      ...base,
-      shape: plan.shape,
-      tpr: plan.tpr,
-      input: 'raw',
-      output: 'final',
-    };
-    dispatchPass(variant, plan, [x.buffer, ...finals], r.rows, r.cols, rowMap, colMap, scale, describe);
+    dispatchPass(
+      { ...base, shape: plan.shape, input: 'raw', output: 'final' },
+      plan,
+      [x.buffer, ...finals],
+      args,
+    );
     return { values, indices };
   }
   const partial = Tensor.empty([r.rows * plan.splits * stateWords(family)], 'u32');
-  const first: ReduceVariant = { ...base, shape: plan.shape, tpr: plan.tpr, input: 'raw', output: 'partial' };
-  dispatchPass(first, plan, [x.buffer, partial.buffer], r.rows, r.cols, rowMap, colMap, scale, describe);
-  // Second pass over the (rows × splits) partial states, laid out as the first pass wrote them.
+  dispatchPass(
+    { ...base, shape: plan.shape, input: 'raw', output: 'partial' },
+    plan,
+    [x.buffer, partial.buffer],
+    args,
+  );
+  // Second pass over the partial states, laid out as the first pass wrote them.
   const splits = plan.splits;
-  const rowMap2: IndexMap =
-    plan.shape === 'row'
-      ? { offset: 0, dims: [r.rows], strides: [splits] }
-      : { offset: 0, dims: [r.rows], strides: [1] };
-  const colMap2: IndexMap =
-    plan.shape === 'row'
-      ? { offset: 0, dims: [splits], strides: [1] }
-      : { offset: 0, dims: [splits], strides: [r.rows] };
+  const byRow = plan.shape === 'row';
+  const rowMap2: IndexMap = { offset: 0, dims: [r.rows], strides: [byRow ? splits : 1] };
+  const colMap2: IndexMap = { offset: 0, dims: [splits], strides: [byRow ? 1 : r.rows] };
   const plan2 = planPass(r.rows, splits, rowMap2, colMap2, false);
   const second: ReduceVariant = {
     family,
@@ -200,11 +224,15 @@ function reduceRaw(x: Tensor, r: Reduction, op: ReduceOp): { values: Tensor; ind
     rowRank: 1,
     colRank: 1,
     shape: plan2.shape,
-    tpr: plan2.tpr,
     input: 'state',
     output: 'final',
   };
-  dispatchPass(second, plan2, [partial.buffer, ...finals], r.rows, splits, rowMap2, colMap2, scale, describe);
+  dispatchPass(second, plan2, [partial.buffer, ...finals], {
+    ...args,
+    cols: splits,
+    rowMap: rowMap2,
+    colMap: colMap2,
+  });
   partial.dispose(); // safe: the pool hands it out again only to later recorded work
   return { values, indices };
 }

@@ -32,7 +32,8 @@ export interface InterpolateOptions {
 }
 
 function requireNchw(op: string, x: Tensor): [number, number, number, number] {
-  if (x.ndim !== 4 || x.dtype !== 'f32') throw new ShapeError(`${op}: input ${x.describe()} must be f32 [N, C, H, W]`);
+  if (x.ndim !== 4 || x.dtype !== 'f32')
+    throw new ShapeError(`${op}: input ${x.describe()} must be f32 [N, C, H, W]`);
   const [n, c, h, w] = x.shape as [number, number, number, number];
   if (h === 0 || w === 0) throw new ShapeError(`${op}: input ${x.describe()} has an empty spatial dimension`);
   return [n, c, h, w];
@@ -183,7 +184,9 @@ function sampleAt(
 export function gridSample(x: Tensor, grid: Tensor, options: GridSampleOptions = {}): Tensor {
   const [n, c] = requireNchw('grid_sample', x);
   if (grid.ndim !== 4 || grid.shape[0] !== n || grid.shape[3] !== 2 || grid.dtype !== 'f32') {
-    throw new ShapeError(`grid_sample: grid ${grid.describe()} must be f32 [${n}, Hg, Wg, 2] for ${x.describe()}`);
+    throw new ShapeError(
+      `grid_sample: grid ${grid.describe()} must be f32 [${n}, Hg, Wg, 2] for ${x.describe()}`,
+    );
   }
   const [hg, wg] = [grid.shape[1]!, grid.shape[2]!];
   return sampleAt('grid_sample', x, grid, hg * wg, [n, c, hg, wg], options.alignCorners ?? false, false);
@@ -196,7 +199,9 @@ export function gridSample(x: Tensor, grid: Tensor, options: GridSampleOptions =
 export function pointSample(x: Tensor, coords: Tensor, options: { alignCorners?: boolean } = {}): Tensor {
   const [n, c] = requireNchw('point_sample', x);
   if (coords.ndim !== 3 || coords.shape[0] !== n || coords.shape[2] !== 2 || coords.dtype !== 'f32') {
-    throw new ShapeError(`point_sample: coords ${coords.describe()} must be f32 [${n}, P, 2] for ${x.describe()}`);
+    throw new ShapeError(
+      `point_sample: coords ${coords.describe()} must be f32 [${n}, P, 2] for ${x.describe()}`,
+    );
   }
   const p = coords.shape[1]!;
   return sampleAt('point_sample', x, coords, p, [n, c, p], options.alignCorners ?? false, true);

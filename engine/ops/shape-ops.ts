@@ -28,7 +28,8 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const describe = () => tensors.map((t) => t.describe()).join(', ');
   for (const t of tensors) {
     const same = t.ndim === first.ndim && t.shape.every((d, i) => i === a || d === first.shape[i]);
-    if (!same || t.dtype !== first.dtype) throw new ShapeError(`concat along ${axis}: ${describe()} do not match`);
+    if (!same || t.dtype !== first.dtype)
+      throw new ShapeError(`concat along ${axis}: ${describe()} do not match`);
   }
   const shape = [...first.shape];
   shape[a] = tensors.reduce((s, t) => s + t.shape[a]!, 0);
@@ -95,7 +96,8 @@ export function split(t: Tensor, sizes: number | readonly number[], axis = 0): T
 
 /** torch.chunk: `chunks` views of size ceil(dim / chunks) (fewer when the axis is short). */
 export function chunk(t: Tensor, chunks: number, axis = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks < 1) throw new ShapeError(`chunk ${t.describe()}: ${chunks} chunks`);
+  if (!Number.isInteger(chunks) || chunks < 1)
+    throw new ShapeError(`chunk ${t.describe()}: ${chunks} chunks`);
   const a = normalizeAxis(axis, t.ndim, 'chunk');
   const size = Math.max(1, Math.ceil(t.shape[a]! / chunks));
   return split(t, size, a);
@@ -114,7 +116,8 @@ export function pad(t: Tensor, pads: PadWidths, value = 0): Tensor {
   const lead = t.ndim - pads.length;
   const widths = t.shape.map((_, d) => (d < lead ? ([0, 0] as const) : pads[d - lead]!));
   for (const [b, e] of widths) {
-    if (!Number.isInteger(b) || !Number.isInteger(e)) throw new ShapeError(`pad ${t.describe()}: widths ${pads}`);
+    if (!Number.isInteger(b) || !Number.isInteger(e))
+      throw new ShapeError(`pad ${t.describe()}: widths ${pads}`);
   }
   // The part of the input that survives cropping, and where it lands in the output.
   const keepShape = t.shape.map((d, i) => d + Math.min(widths[i]![0], 0) + Math.min(widths[i]![1], 0));
@@ -122,7 +125,8 @@ export function pad(t: Tensor, pads: PadWidths, value = 0): Tensor {
   if (keepShape.some((d) => d < 0) || outShape.some((d) => d < 0)) {
     throw new ShapeError(`pad ${t.describe()}: widths ${JSON.stringify(pads)} crop more than the tensor`);
   }
-  const cropOffset = (strides: readonly number[]) => widths.reduce((o, [b], i) => o + Math.max(-b, 0) * strides[i]!, 0);
+  const cropOffset = (strides: readonly number[]) =>
+    widths.reduce((o, [b], i) => o + Math.max(-b, 0) * strides[i]!, 0);
   const inOffset = t.offset + cropOffset(t.strides);
   const out = full(outShape, value, t.dtype);
   const outStrides = out.strides;
@@ -149,7 +153,11 @@ export function pad(t: Tensor, pads: PadWidths, value = 0): Tensor {
 }
 
 /** torch.roll: shifts elements cyclically along `axes`; without axes, rolls the flattened tensor. */
-export function roll(t: Tensor, shifts: number | readonly number[], axes?: number | readonly number[]): Tensor {
+export function roll(
+  t: Tensor,
+  shifts: number | readonly number[],
+  axes?: number | readonly number[],
+): Tensor {
   const shiftList = typeof shifts === 'number' ? [shifts] : [...shifts];
   if (axes === undefined) {
     if (shiftList.length !== 1) throw new ShapeError(`roll ${t.describe()}: one shift without axes`);

@@ -89,10 +89,9 @@ export function annotatePoints(
       points[t] = framePoints(mask, video, options, root.fork('points', annotation.id, t), summary);
     }
     summary.objects++;
-    const { segmentations: _s, areas: _a, bboxes: _b, points: _p, ...rest } = annotation;
-    return options.keepMasks
-      ? { ...rest, segmentations, areas: annotation.areas, bboxes: annotation.bboxes, points }
-      : { ...rest, points };
+    if (options.keepMasks) return { ...annotation, points };
+    const { segmentations: _s, areas: _a, bboxes: _b, ...rest } = annotation;
+    return { ...rest, points };
   });
 
   const info = {

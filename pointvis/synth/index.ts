@@ -6,6 +6,7 @@ export type { SynthPreset, SynthPresetName, Range } from './presets';
 export { buildCategories } from './categories';
 export type { SynthCategory, Rgb } from './categories';
 export { Rng } from './prng';
+export { encodeRgbJpeg } from './jpeg';
 export { renderVideoScene, renderImageScene } from './scene-render';
 export type { RenderedScene } from './scene-render';
 export { ownerMask } from './render';

@@ -38,8 +38,10 @@ export const HUNGARIAN_MAX_SIDE = 1024;
 export function hungarianVariantFor(side: number): HungarianVariant {
   // Few threads per problem keep the per-step barriers and atomics cheap; columns per thread
   // stay ≤ 4 so the register arrays stay registers.
-  if (side <= 64) return { workgroup: 64, columnsPerThread: 1 };
-  if (side <= 128) return { workgroup: 64, columnsPerThread: 2 };
+  const wg = Number(process.env.HWG ?? 64);
+  if (side <= wg * 1) return { workgroup: wg, columnsPerThread: 1 };
+  if (side <= wg * 2) return { workgroup: wg, columnsPerThread: 2 };
+  if (side <= wg * 4) return { workgroup: wg, columnsPerThread: 4 };
   if (side <= 256) return { workgroup: 64, columnsPerThread: 4 };
   if (side <= 512) return { workgroup: 128, columnsPerThread: 4 };
   return { workgroup: 256, columnsPerThread: 4 };

@@ -49,6 +49,10 @@ export function operandParams(operand: string, rank: number): ParamField[] {
   return [{ name: `${operand}_offset`, type: 'u32' }, ...dimParams(`${operand}_stride`, rank)];
 }
 
-export function operandValues(operand: string, offset: number, strides: readonly number[]): Record<string, number> {
+export function operandValues(
+  operand: string,
+  offset: number,
+  strides: readonly number[],
+): Record<string, number> {
   return { [`${operand}_offset`]: offset, ...dimValues(`${operand}_stride`, strides) };
 }

@@ -6,7 +6,7 @@
  *   invocation, a Hillis-Steele scan of the invocation totals, and a carry between tiles. Rows
  *   longer than one block are split: block totals are reduced (`blockSumKernel`), scanned
  *   recursively, and each block starts from its predecessor's inclusive total (`offsets`).
- * - inner > 1: one invocation per (outer, inner) column walks the axis serially; neighbouring
+ * - inner > 1 (and rows of at most 32): one invocation per column walks the axis serially; neighbouring
  *   invocations read neighbouring addresses, so the loads coalesce.
  *
  * `reverse` scans from the end (the adjoint of cumsum is the reversed cumsum of the gradient).

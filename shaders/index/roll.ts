@@ -49,7 +49,11 @@ ${lines.join('\n')}
 }
 
 /** torch.roll of a dense row-major array; shifts per dimension (any integers). */
-export function rollReference(x: ArrayLike<number>, shape: readonly number[], shifts: readonly number[]): number[] {
+export function rollReference(
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  shifts: readonly number[],
+): number[] {
   const n = x.length;
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {

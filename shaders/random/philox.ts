@@ -58,7 +58,10 @@ export function mulHiU32(a: number, b: number): number {
 }
 
 /** Philox4x32-10 of one counter block; returns four u32 words. */
-export function philox4x32(counter: readonly number[], key: readonly number[]): [number, number, number, number] {
+export function philox4x32(
+  counter: readonly number[],
+  key: readonly number[],
+): [number, number, number, number] {
   let [c0, c1, c2, c3] = counter.map((v) => v >>> 0) as [number, number, number, number];
   let [k0, k1] = key.map((v) => v >>> 0) as [number, number];
   for (let r = 0; r < 10; r++) {

@@ -124,7 +124,12 @@ export function dropoutScale(p: number): number {
   return p >= 1 ? 0 : Math.fround(1 / (1 - p));
 }
 
-function wordsFor(n: number, seed: number, stream: number, fn: (i: number, word: number, block: readonly number[], k: number) => void): void {
+function wordsFor(
+  n: number,
+  seed: number,
+  stream: number,
+  fn: (i: number, word: number, block: readonly number[], k: number) => void,
+): void {
   const key = seedKey(seed);
   for (let t = 0; t * 4 < n; t++) {
     const w = philox4x32([t, stream, 0, 0], key);

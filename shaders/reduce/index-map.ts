@@ -72,3 +72,22 @@ export function indexMapReference(map: IndexMap, linear: number): number {
   }
   return idx;
 }
+
+/**
+ * Pads a map with leading size-1 dims up to the next rank in `buckets`, so a few compiled
+ * variants serve every rank (each variant is a slow pipeline compile on some adapters).
+ */
+export function padMap(map: IndexMap, buckets: readonly number[]): IndexMap {
+  const rank = buckets.find((b) => b >= map.dims.length) ?? map.dims.length;
+  const extra = rank - map.dims.length;
+  if (extra === 0) return map;
+  return {
+    offset: map.offset,
+    dims: [...new Array<number>(extra).fill(1), ...map.dims],
+    strides: [...new Array<number>(extra).fill(0), ...map.strides],
+  };
+}
+
+/** Rank buckets: row maps are evaluated once per row (padding is cheap), column maps per element. */
+export const ROW_RANKS = [1, 4, 8] as const;
+export const COL_RANKS = [1, 2, 4, 8] as const;

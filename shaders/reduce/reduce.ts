@@ -17,8 +17,8 @@ import { indexMapFn, indexMapParams } from './index-map.js';
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin' | 'logsumexp';
 
-/** Ops sharing one accumulator (state) and so one kernel family. */
-export type ReduceFamily = 'sum' | 'max' | 'min' | 'lse';
+/** Ops sharing one accumulator (state) and so one kernel family (max vs min: a uniform flag). */
+export type ReduceFamily = 'sum' | 'extreme' | 'lse';
 
 export function reduceFamily(op: ReduceOp): ReduceFamily {
   switch (op) {
@@ -27,10 +27,9 @@ export function reduceFamily(op: ReduceOp): ReduceFamily {
       return 'sum';
     case 'max':
     case 'argmax':
-      return 'max';
     case 'min':
     case 'argmin':
-      return 'min';
+      return 'extreme';
     case 'logsumexp':
       return 'lse';
   }
@@ -40,8 +39,6 @@ export interface ReduceVariant {
   family: ReduceFamily;
   dtype: DType;
   shape: 'row' | 'column';
-  /** Threads per row (row kernel only; a power of two ≤ 256). */
-  tpr: number;
   rowRank: number;
   colRank: number;
   /** 'raw': reads the input tensor; 'state': reads partial states of a first pass. */
@@ -77,22 +74,19 @@ fn st_identity() -> State { return State(0); }
 fn st_from(x: ${t}, i: u32) -> State { return x; }
 fn st_combine(a: State, b: State) -> State { return a + b; }
 `;
-    case 'max':
-    case 'min': {
-      const better = family === 'max' ? '>' : '<';
-      const start = family === 'max' ? lowest(t) : highest(t);
+    case 'extreme':
       return `
 ${inf}
 struct State { v: ${t}, i: u32 };
-fn st_identity() -> State { return State(${start}, 0xffffffffu); }
+fn st_identity() -> State { return State(select(${lowest(t)}, ${highest(t)}, params.is_min != 0u), 0xffffffffu); }
 fn st_from(x: ${t}, i: u32) -> State { return State(x, i); }
 // Ties go to the lower index whatever the combination order (PyTorch's first occurrence).
 fn st_combine(a: State, b: State) -> State {
-  if (b.v ${better} a.v || (b.v == a.v && b.i < a.i)) { return b; }
+  let wins = select(b.v > a.v, b.v < a.v, params.is_min != 0u);
+  if (wins || (b.v == a.v && b.i < a.i)) { return b; }
   return a;
 }
 `;
-    }
     case 'lse':
       return `
 ${inf}
@@ -116,8 +110,7 @@ function finalStore(family: ReduceFamily): string {
   switch (family) {
     case 'sum':
       return 'out[row] = OutT(st) * OutT(params.scale);';
-    case 'max':
-    case 'min':
+    case 'extreme':
       return 'out[row] = st.v;\n    out_idx[row] = i32(st.i);';
     case 'lse':
       return 'out[row] = st.m + log(st.s);';
@@ -148,7 +141,7 @@ function buildReduceKernel(v: ReduceVariant): KernelSpec {
       ? [{ name: 'part', type: 'State', access: 'read_write' as const }]
       : [
           { name: 'out', type: outT, access: 'read_write' as const },
-          ...(v.family === 'max' || v.family === 'min'
+          ...(v.family === 'extreme'
             ? [{ name: 'out_idx', type: 'i32', access: 'read_write' as const }]
             : []),
         ]),
@@ -162,6 +155,8 @@ function buildReduceKernel(v: ReduceVariant): KernelSpec {
     { name: 'part_row_stride', type: 'u32' },
     { name: 'part_split_stride', type: 'u32' },
     { name: 'scale', type: 'f32' },
+    { name: 'is_min', type: 'u32' },
+    { name: 'tpr_log2', type: 'u32' },
     ...indexMapParams('row', v.rowRank),
     ...indexMapParams('col', v.colRank),
   ];
@@ -184,9 +179,9 @@ fn st_store(row: u32, split: u32, st: State) {
 }
 var<workgroup> sh: array<State, ${REDUCE_WORKGROUP}>;
 `;
-  const body = v.shape === 'row' ? rowBody(v.tpr) : columnBody();
+  const body = v.shape === 'row' ? rowBody() : columnBody();
   return kernel({
-    name: `reduce_${v.family}_${v.dtype}_${v.shape}${v.shape === 'row' ? v.tpr : ''}_r${v.rowRank}c${v.colRank}_${v.input}_${v.output}`,
+    name: `reduce_${v.family}_${v.dtype}_${v.shape}_r${v.rowRank}c${v.colRank}_${v.input}_${v.output}`,
     bindings,
     params,
     workgroupSize: v.shape === 'row' ? [REDUCE_WORKGROUP, 1, 1] : [COLUMN_ROWS, COLUMN_SPLIT, 1],
@@ -194,29 +189,31 @@ var<workgroup> sh: array<State, ${REDUCE_WORKGROUP}>;
   });
 }
 
-function rowBody(tpr: number): string {
+// Threads per row (TPR = 2^tpr_log2) is a uniform, not a constant: one pipeline for every row
+// length (compiling a variant per TPR costs more than the shifts).
+function rowBody(): string {
   return `
-const TPR: u32 = ${tpr}u;
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let wg = flat_workgroup_index(wid, nwg);
   if (wg >= params.groups) { return; }
   let split = wg / params.row_groups;
-  let row = (wg % params.row_groups) * (WG_X / TPR) + lid / TPR;
-  let lane = lid % TPR;
+  let tpr = 1u << params.tpr_log2;
+  let row = (wg % params.row_groups) * (WG_X >> params.tpr_log2) + (lid >> params.tpr_log2);
+  let lane = lid & (tpr - 1u);
   var acc = st_identity();
   if (row < params.rows) {
     let base = row_index(row);
     let start = split * params.chunk;
     let end = min(start + params.chunk, params.cols);
-    for (var c = start + lane; c < end; c += TPR) {
+    for (var c = start + lane; c < end; c += tpr) {
       acc = st_combine(acc, st_load(base, c));
     }
   }
   sh[lid] = acc;
   workgroupBarrier();
-  for (var s = TPR / 2u; s > 0u; s = s >> 1u) {
+  for (var s = tpr >> 1u; s > 0u; s = s >> 1u) {
     if (lane < s) { sh[lid] = st_combine(sh[lid], sh[lid + s]); }
     workgroupBarrier();
   }

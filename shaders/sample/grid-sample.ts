@@ -183,7 +183,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 });
 
 /** The affine map from grid coordinate to pixel coordinate along an axis of `size` pixels. */
-export function gridToPixel(size: number, alignCorners: boolean, unitCoords: boolean): { a: number; b: number } {
+export function gridToPixel(
+  size: number,
+  alignCorners: boolean,
+  unitCoords: boolean,
+): { a: number; b: number } {
   const a = alignCorners ? (size - 1) / 2 : size / 2;
   const b = (size - 1) / 2;
   // g in [0, 1] is 2g - 1 in [-1, 1]: a(2g - 1) + b.

@@ -123,7 +123,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 });
 
 /** PyTorch's scale for one axis: align_corners, explicit scale factor, or in/out. */
-export function bilinearScale(inSize: number, outSize: number, alignCorners: boolean, scaleFactor?: number): number {
+export function bilinearScale(
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+  scaleFactor?: number,
+): number {
   if (alignCorners) return outSize > 1 ? (inSize - 1) / (outSize - 1) : 0;
   return scaleFactor !== undefined && scaleFactor > 0 ? 1 / scaleFactor : inSize / outSize;
 }

@@ -59,6 +59,11 @@ describe(`gather / scatter_add / index_select (${platformName})`, () => {
       expect(Array.from(await out.data())).toEqual([4, 1, 2, 0, 0, 6]);
       const ints = gather(tensor([10, 20, 30], [3], 'i32'), 0, tensor([2, 2, 0], [3], 'i32'));
       expect(Array.from(await ints.data())).toEqual([30, 30, 10]);
+      const empty = gather(x, 1, tensor([], [2, 0], 'i32'));
+      expect(empty.shape).toEqual([2, 0]);
+      expect(
+        Array.from(await scatterAdd(x, 0, tensor([], [0, 3], 'i32'), tensor([], [0, 3])).data()),
+      ).toEqual([1, 2, 3, 4, 5, 6]);
     });
   });
 
@@ -93,7 +98,12 @@ describe(`gather / scatter_add / index_select (${platformName})`, () => {
       );
       const f = scatterAdd(tensor([0, 0, 0], [1, 3]), 1, index, tensor(new Array(n).fill(1), [1, n]));
       expect(Array.from(await f.data())).toEqual([n / 2, n / 2, 0]);
-      const i = scatterAdd(tensor([5, 0, 0], [1, 3], 'i32'), 1, index, tensor(new Array(n).fill(2), [1, n], 'i32'));
+      const i = scatterAdd(
+        tensor([5, 0, 0], [1, 3], 'i32'),
+        1,
+        index,
+        tensor(new Array(n).fill(2), [1, n], 'i32'),
+      );
       expect(Array.from(await i.data())).toEqual([5 + n, n, 0]);
     });
   });
@@ -159,6 +169,7 @@ describe(`cumsum (${platformName})`, () => {
       [[3, 7], 0],
       [[2, 5, 3], 1],
       [[1300], 0],
+      [[4, 45], 1],
     ] as [number[], number][]) {
       await checkOp({
         inputs: [{ data: randomArray(size(shape), random), shape }],
@@ -214,4 +225,3 @@ describe(`cumsum (${platformName})`, () => {
     expect(() => cumsum(tensor([1, 2], [2], 'u32'), 0)).toThrow(/f32 or i32/);
   });
 });
-

@@ -6,7 +6,7 @@ import {
   interpolate,
   permute,
   pointSample,
-  sum,
+  ones,
   tensor,
   tidyAsync,
 } from '../../engine/index.js';
@@ -58,6 +58,21 @@ describe(`interpolate bilinear (${platformName})`, () => {
     await interpolateCase([1, 1, 5, 6], { scaleFactor: [1.7, 0.45] }, false, 5);
     await interpolateCase([1, 2, 4, 5], { size: [7, 9] }, true, 6);
     await interpolateCase([1, 1, 1, 3], { size: [3, 1] }, false, 7);
+    await interpolateCase([1, 1, 2, 3], { scaleFactor: 8 }, false, 8);
+    await interpolateCase([1, 1, 23, 17], { scaleFactor: 0.13 }, false, 9);
+    await interpolateCase([1, 1, 3, 7], { size: [20, 2] }, true, 10);
+  });
+
+  it('handles an empty batch and rejects bad sizes', async () => {
+    await tidyAsync(async () => {
+      const out = interpolate(tensor([], [0, 2, 3, 3]), { scaleFactor: 2 });
+      expect(out.shape).toEqual([0, 2, 6, 6]);
+      expect(Array.from(await out.data())).toEqual([]);
+      const g = gridSample(tensor([1, 2, 3, 4], [1, 1, 2, 2]), tensor([], [1, 0, 3, 2]));
+      expect(g.shape).toEqual([1, 1, 0, 3]);
+      expect(() => interpolate(tensor([1], [1, 1, 1, 1]), { scaleFactor: 0.4 })).toThrow(/output size/);
+      expect(() => interpolate(tensor([1], [1, 1, 1, 1]), {})).toThrow(/exactly one/);
+    });
   });
 
   it('uses 1/scale_factor, not in/out, when a fractional factor is given', async () => {
@@ -81,7 +96,8 @@ describe(`interpolate bilinear (${platformName})`, () => {
       const nchw: number[] = [];
       for (let b = 0; b < 2; b++)
         for (let c = 0; c < 3; c++)
-          for (let y = 0; y < 4; y++) for (let x = 0; x < 5; x++) nchw.push(data[((b * 4 + y) * 5 + x) * 3 + c]!);
+          for (let y = 0; y < 4; y++)
+            for (let x = 0; x < 5; x++) nchw.push(data[((b * 4 + y) * 5 + x) * 3 + c]!);
       const p = plan(4, 5, { size: [6, 7] }, false);
       expectClose(await out.data(), interpolateBilinearReference(nchw, 6, 4, 5, 6, 7, p.sh, p.sw, false));
     });
@@ -109,7 +125,16 @@ describe(`interpolate bilinear (${platformName})`, () => {
   }
 });
 
-function gridCase(n: number, c: number, h: number, w: number, hg: number, wg: number, align: boolean, seed: number) {
+function gridCase(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  hg: number,
+  wg: number,
+  align: boolean,
+  seed: number,
+) {
   const random = rng(seed);
   const points = hg * wg;
   const mapX = gridToPixel(w, align, false);
@@ -143,7 +168,14 @@ describe(`grid_sample and point_sample (${platformName})`, () => {
       op: (x, g) => pointSample(x, g),
       ref: ([x, g]) => {
         const grid = Array.from(g!, (v) => 2 * v - 1);
-        return gridSampleReference(x!, [n, c, h, w], grid, p, gridToPixel(w, false, false), gridToPixel(h, false, false));
+        return gridSampleReference(
+          x!,
+          [n, c, h, w],
+          grid,
+          p,
+          gridToPixel(w, false, false),
+          gridToPixel(h, false, false),
+        );
       },
       seed: 21,
     });
@@ -160,7 +192,7 @@ describe(`grid_sample and point_sample (${platformName})`, () => {
         [1, points, 2],
       );
       const out = pointSample(x, coords) as Tensor;
-      backward(sum(out));
+      backward(out, ones(out.shape));
       const g = await x.grad!.data();
       expect(g[1 * 4 + 2]).toBe(points);
       expect(Array.from(g).reduce((a, b) => a + b, 0)).toBe(points);

@@ -4,9 +4,18 @@ import {
   backward,
   chunk,
   concat,
+  cumsum,
+  dropPath,
+  dropout,
+  gather,
+  gridSample,
+  indexSelect,
+  interpolate,
+  ones,
   pad,
   permute,
   roll,
+  scatterAdd,
   slice,
   split,
   stack,
@@ -48,15 +57,39 @@ describe(`concat / stack / split (${platformName})`, () => {
   it('concat matches the reference and finite differences on each axis (incl. an empty part)', async () => {
     const random = rng(1);
     for (const [shapes, axis] of [
-      [[[2, 3], [2, 1], [2, 4]], 1],
-      [[[1, 3, 2], [3, 3, 2], [0, 3, 2]], 0],
-      [[[2, 2, 1], [2, 2, 3]], -1],
+      [
+        [
+          [2, 3],
+          [2, 1],
+          [2, 4],
+        ],
+        1,
+      ],
+      [
+        [
+          [1, 3, 2],
+          [3, 3, 2],
+          [0, 3, 2],
+        ],
+        0,
+      ],
+      [
+        [
+          [2, 2, 1],
+          [2, 2, 3],
+        ],
+        -1,
+      ],
     ] as [number[][], number][]) {
       const a = axis < 0 ? axis + shapes[0]!.length : axis;
       await checkOp({
         inputs: shapes.map((shape) => ({ data: randomArray(size(shape), random), shape })),
         op: (...xs) => concat(xs, axis),
-        ref: (xs) => concatReference(xs.map((data, i) => ({ data, shape: shapes[i]! })), a),
+        ref: (xs) =>
+          concatReference(
+            xs.map((data, i) => ({ data, shape: shapes[i]! })),
+            a,
+          ),
       });
     }
   });
@@ -129,11 +162,27 @@ describe(`pad / roll (${platformName})`, () => {
   it('pad matches the reference and finite differences (pads, crops, leading dims untouched)', async () => {
     const random = rng(3);
     for (const [shape, pads, value] of [
-      [[2, 3, 4], [[1, 2], [0, 3]], 0.5],
-      [[3, 5], [[-1, 2], [2, -2]], 0],
+      [
+        [2, 3, 4],
+        [
+          [1, 2],
+          [0, 3],
+        ],
+        0.5,
+      ],
+      [
+        [3, 5],
+        [
+          [-1, 2],
+          [2, -2],
+        ],
+        0,
+      ],
       [[4], [[3, 0]], -1],
     ] as [number[], [number, number][], number][]) {
-      const full = shape.map((_, d) => (d < shape.length - pads.length ? ([0, 0] as [number, number]) : pads[d - shape.length + pads.length]!));
+      const full = shape.map((_, d) =>
+        d < shape.length - pads.length ? ([0, 0] as [number, number]) : pads[d - shape.length + pads.length]!,
+      );
       await checkOp({
         inputs: [{ data: randomArray(size(shape), random), shape }],
         op: (x) => pad(x, pads, value),
@@ -145,7 +194,14 @@ describe(`pad / roll (${platformName})`, () => {
   it('pad keeps the dtype and pads views', async () => {
     await tidyAsync(async () => {
       const t = slice(tensor([1, 2, 3, 4, 5, 6], [2, 3], 'i32'), 1, 1); // [[2,3],[5,6]]
-      const out = pad(t, [[1, 0], [0, 1]], 9);
+      const out = pad(
+        t,
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        9,
+      );
       expect(out.dtype).toBe('i32');
       expect(out.shape).toEqual([3, 3]);
       expect(Array.from(await out.data())).toEqual([9, 9, 9, 2, 3, 9, 5, 6, 9]);
@@ -155,10 +211,20 @@ describe(`pad / roll (${platformName})`, () => {
   it('roll matches the reference and finite differences (negative, oversized, repeated axes)', async () => {
     const random = rng(4);
     for (const [shape, shifts, axes, perDim] of [
-      [[2, 5, 4], [2, -1], [1, 2], [0, 2, -1]],
+      [
+        [2, 5, 4],
+        [2, -1],
+        [1, 2],
+        [0, 2, -1],
+      ],
       [[3, 4], [7], [0], [7, 0]],
       [[6], [-13], [-1], [-13]],
-      [[2, 3], [1, 1], [1, 1], [0, 2]],
+      [
+        [2, 3],
+        [1, 1],
+        [1, 1],
+        [0, 2],
+      ],
     ] as [number[], number[], number[], number[]][]) {
       await checkOp({
         inputs: [{ data: randomArray(size(shape), random), shape }],
@@ -196,4 +262,50 @@ describe(`pad / roll (${platformName})`, () => {
       await checkGolden(c, (x) => pad(x, p.pads, p.value));
     });
   }
+});
+
+describe(`memory (${platformName})`, () => {
+  it('forward and backward of every op here free all their intermediates', async () => {
+    const eng = await useEngine();
+    await eng.sync();
+    const before = eng.pool.snapshot().liveBytes;
+    const x = tensor(randomArray(2 * 3 * 4 * 5, rng(9)), [2, 3, 4, 5]);
+    x.requiresGrad = true;
+    const grid = tensor(randomArray(2 * 2 * 3 * 2, rng(10)), [2, 2, 3, 2]);
+    grid.requiresGrad = true;
+    await tidyAsync(async () => {
+      const idx = tensor([0, 2, 1], [3], 'i32');
+      const parts = [
+        concat([x, x], 1),
+        stack([x, x], 0),
+        pad(
+          x,
+          [
+            [1, -1],
+            [2, 0],
+          ],
+          1,
+        ),
+        roll(x, [1, 2], [1, 3]),
+        gather(x, 1, tensor(new Array(2 * 2 * 4 * 5).fill(1), [2, 2, 4, 5], 'i32')),
+        indexSelect(x, 1, idx),
+        scatterAdd(x, 1, tensor(new Array(2 * 2 * 4 * 5).fill(2), [2, 2, 4, 5], 'i32'), x),
+        cumsum(x, 3, { blockLength: 2 }),
+        cumsum(x, 1),
+        interpolate(x, { scaleFactor: 1.5 }),
+        gridSample(x, grid),
+        dropout(x, 0.5, { seed: 1 }),
+        dropPath(x, 0.5, { seed: 1 }),
+        ...split(x, 2, 2),
+      ];
+      for (const p of parts) backward(p, ones(p.shape));
+      await x.grad!.data();
+    });
+    x.grad!.dispose();
+    grid.grad!.dispose();
+    x.dispose();
+    grid.dispose();
+    await eng.sync();
+    expect(eng.pool.snapshot().liveBytes).toBe(before);
+  });
 });
