@@ -23,3 +23,4 @@ export * from './ops/random.js';
 export * from './ops/loss.js';
 export * from './ops/hungarian.js';
 export * from './ops/point-cost.js';
+export * from './ops/matmul.js';

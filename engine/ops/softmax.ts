@@ -3,7 +3,13 @@
  * writes a dense output) and one fused kernel backward.
  */
 import { foldGrid } from '../commands.js';
-import { type IndexMap, compactMap, indexMapValues } from '../../shaders/reduce/index-map.js';
+import {
+  type IndexMap,
+  ROW_RANKS,
+  compactMap,
+  indexMapValues,
+  padMap,
+} from '../../shaders/reduce/index-map.js';
 import { SOFTMAX_WORKGROUP, type SoftmaxMode, softmaxKernel } from '../../shaders/reduce/softmax.js';
 import { recordOp } from '../autograd.js';
 import { EngineError } from '../errors.js';
@@ -36,10 +42,13 @@ function rowMap(
   axis: number,
 ): IndexMap {
   const dims = shape.map((_, i) => i).filter((i) => i !== axis);
-  return compactMap(
-    offset,
-    dims.map((i) => shape[i]!),
-    dims.map((i) => strides[i]!),
+  return padMap(
+    compactMap(
+      offset,
+      dims.map((i) => shape[i]!),
+      dims.map((i) => strides[i]!),
+    ),
+    ROW_RANKS,
   );
 }
 
@@ -53,11 +62,12 @@ function dispatchRows(
   buffers: GPUBuffer[],
   describe: () => string,
 ): void {
-  const spec = softmaxKernel(mode, layout.tpr, xMap?.dims.length ?? 0, oMap.dims.length);
+  const spec = softmaxKernel(mode, xMap?.dims.length ?? 0, oMap.dims.length);
   const params: Record<string, number> = {
     rows: layout.rows,
     cols: layout.cols,
     row_groups: layout.rowGroups,
+    tpr_log2: Math.log2(layout.tpr),
     ...indexMapValues('orow', oMap),
     o_col_stride: oColStride,
   };

@@ -23,7 +23,10 @@ export abstract class Module {
   /** Every parameter with its full dotted name. */
   namedParameters(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    for (const [n, p] of this.ownParams) out.push([prefix + n, p]);
+    for (const [n, p] of this.ownParams) {
+      p.name = prefix + n; // the full path, so optimizer state and errors name it exactly
+      out.push([prefix + n, p]);
+    }
     for (const [n, m] of this.children) out.push(...m.namedParameters(`${prefix}${n}.`));
     return out;
   }

@@ -14,9 +14,11 @@
  * current row over the owner's columns, then the workgroup agrees on the argmin in two atomicMin
  * rounds — first the order-preserving bits of the f32 path cost, then (assigned << 16 | j) among
  * the threads holding that minimum, so ties go to a free column, then to the lowest index,
- * whatever the scheduling. The atomics alternate between two slots, so the slot for the next step
- * is reset inside this step's barriers: 3 barriers per step. The augmentation itself (a walk
- * back along `way`) is serial, on thread 0.
+ * whatever the scheduling. Every thread then reads the same pick and follows the same path; the
+ * atomics alternate between two slots (the next step's slot is reset between this step's two
+ * barriers), and whether a pick ended the search is published through a workgroupUniformLoad that
+ * doubles as the next step's first barrier: 2 barriers per step. The augmentation itself (a walk
+ * back along `way`) is serial, on thread 0, once per row.
  *
  * A problem holding a NaN or ±Inf cost in its rows × cols block is left wholly unassigned (-1);
  * the padding outside that block is never read. Costs should stay well inside f32 range
@@ -38,10 +40,8 @@ export const HUNGARIAN_MAX_SIDE = 1024;
 export function hungarianVariantFor(side: number): HungarianVariant {
   // Few threads per problem keep the per-step barriers and atomics cheap; columns per thread
   // stay ≤ 4 so the register arrays stay registers.
-  const wg = Number(process.env.HWG ?? 64);
-  if (side <= wg * 1) return { workgroup: wg, columnsPerThread: 1 };
-  if (side <= wg * 2) return { workgroup: wg, columnsPerThread: 2 };
-  if (side <= wg * 4) return { workgroup: wg, columnsPerThread: 4 };
+  if (side <= 64) return { workgroup: 64, columnsPerThread: 1 };
+  if (side <= 128) return { workgroup: 64, columnsPerThread: 2 };
   if (side <= 256) return { workgroup: 64, columnsPerThread: 4 };
   if (side <= 512) return { workgroup: 128, columnsPerThread: 4 };
   return { workgroup: 256, columnsPerThread: 4 };
@@ -86,9 +86,12 @@ var<workgroup> way: array<i32, CAP>;
 var<workgroup> min_key: array<atomic<u32>, 2>;
 var<workgroup> min_idx: array<atomic<u32>, 2>;
 var<workgroup> non_finite: atomic<u32>;
-// Broadcast words read with workgroupUniformLoad so the loops around the barriers stay uniform.
+// Words read with workgroupUniformLoad, so the loops around the barriers stay uniform.
 var<workgroup> flag: u32;
-var<workgroup> pick: vec3<u32>;
+var<workgroup> search_state: u32;
+const SEARCHING: u32 = 0u;
+const FOUND: u32 = 1u;
+const FAILED: u32 = 2u;
 
 // Monotone map of f32 (not NaN) to u32: a < b  <=>  key(a) < key(b). -0 is folded into +0.
 fn ordered_key(x: f32) -> u32 {
@@ -155,7 +158,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var spc: array<f32, CPT>;
   for (var k = 0u; k < CPT; k++) { v[k] = 0.0; }
   var slot = 0u;
-  var failed = false;
+  var outcome = SEARCHING;
 
   for (var cur = 0u; cur < n; cur++) {
     for (var k = 0u; k < CPT; k++) { spc[k] = BIG; }
@@ -164,59 +167,62 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var i = cur;
     var via = -1;
     var sink = 0u;
+    var searching = true; // the same in every thread: it follows the agreed picks
     loop {
-      // Scan row i over my unvisited columns; keep my best (path cost, tie key).
-      let ui = u_row[i];
-      let row_base = base + i * stride_i;
       var best_key = NONE;
       var best_idx = NONE;
-      for (var k = 0u; k < CPT; k++) {
-        let j = lid + k * WG_X;
-        if (j < m && (visited & (1u << k)) == 0u) {
-          let r = min_val + costs[row_base + j * stride_j] - ui - v[k];
-          if (r < spc[k]) {
-            spc[k] = r;
-            way[j] = via;
-          }
-          let key = ordered_key(spc[k]);
-          let idx = select(ASSIGNED, 0u, row4col[j] < 0) | j;
-          if (key < best_key || (key == best_key && idx < best_idx)) {
-            best_key = key;
-            best_idx = idx;
+      if (searching) {
+        // Scan row i over my unvisited columns; keep my best (path cost, tie key).
+        let ui = u_row[i];
+        let row_base = base + i * stride_i;
+        for (var k = 0u; k < CPT; k++) {
+          let j = lid + k * WG_X;
+          if (j < m && (visited & (1u << k)) == 0u) {
+            let r = min_val + costs[row_base + j * stride_j] - ui - v[k];
+            if (r < spc[k]) {
+              spc[k] = r;
+              way[j] = via;
+            }
+            let key = ordered_key(spc[k]);
+            let idx = select(ASSIGNED, 0u, row4col[j] < 0) | j;
+            if (key < best_key || (key == best_key && idx < best_idx)) {
+              best_key = key;
+              best_idx = idx;
+            }
           }
         }
+        atomicMin(&min_key[slot], best_key);
       }
-      atomicMin(&min_key[slot], best_key);
-      workgroupBarrier();
+      // Barrier 1, which also tells every thread (uniformly) whether the last pick ended the search.
+      outcome = workgroupUniformLoad(&search_state);
+      if (outcome != SEARCHING) { break; }
       if (best_key != NONE && best_key == atomicLoad(&min_key[slot])) { atomicMin(&min_idx[slot], best_idx); }
       if (lid == 0u) {
         atomicStore(&min_key[1u - slot], NONE);
         atomicStore(&min_idx[1u - slot], NONE);
       }
       workgroupBarrier();
-      if (lid == 0u) {
-        let idx = atomicLoad(&min_idx[slot]);
-        var next_row = 0u;
-        if (idx != NONE) { next_row = u32(max(row4col[idx & 0xffffu], 0)); }
-        pick = vec3<u32>(idx, atomicLoad(&min_key[slot]), next_row);
-      }
-      let chosen = workgroupUniformLoad(&pick);
+      // Every thread reads the agreed pick; thread 0 publishes whether it ends the search.
+      let idx = atomicLoad(&min_idx[slot]);
+      min_val = key_value(atomicLoad(&min_key[slot]));
       slot = 1u - slot;
-      if (chosen.x == NONE) {
-        failed = true; // only reachable through overflow to NaN
-        break;
+      if (idx == NONE) {
+        searching = false; // only reachable through overflow to NaN
+        if (lid == 0u) { search_state = FAILED; }
+        continue;
       }
-      let jj = chosen.x & 0xffffu;
-      min_val = key_value(chosen.y);
+      let jj = idx & 0xffffu;
       if (jj % WG_X == lid) { visited |= 1u << (jj / WG_X); }
-      if ((chosen.x & ASSIGNED) == 0u) {
+      if ((idx & ASSIGNED) == 0u) {
         sink = jj;
-        break;
+        searching = false;
+        if (lid == 0u) { search_state = FOUND; }
+      } else {
+        i = u32(row4col[jj]);
+        via = i32(jj);
       }
-      i = chosen.z;
-      via = i32(jj);
     }
-    if (failed) { break; }
+    if (outcome == FAILED) { break; }
     // Duals of the settled columns and their rows, by their owners; u of the free row by thread 0.
     for (var k = 0u; k < CPT; k++) {
       if ((visited & (1u << k)) != 0u) {
@@ -239,10 +245,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         row4col[j] = row4col[w];
         j = u32(w);
       }
+      search_state = SEARCHING;
     }
     workgroupBarrier();
   }
-  if (failed) {
+  if (outcome == FAILED) {
     write_unassigned(out_base, lid);
     return;
   }

@@ -1,7 +1,7 @@
 /**
  * Fused softmax / log-softmax along one axis, forward and backward, one kernel each. The input
  * is a (rows × cols) strided view (rows: the other dims through an index map; cols: the axis,
- * with its stride); TPR threads share a row (256/TPR rows per workgroup). Forward: each thread
+ * with its stride); TPR = 2^tpr_log2 threads (a uniform) share a row. Forward: each thread
  * keeps an online (max, Σexp) pair, pairs are merged in shared memory, then the row is written.
  * Stable for any magnitude: every exp argument is <= 0.
  */
@@ -18,14 +18,11 @@ const cache = new Map<string, KernelSpec>();
  * Forward modes bind (src, out) and read src through the 'x' map; backward modes bind
  * (g, y, out), all three dense in the same layout (the 'o' map).
  */
-export function softmaxKernel(mode: SoftmaxMode, tpr: number, xRank: number, oRank: number): KernelSpec {
-  const key = `${mode}|${tpr}|${xRank}|${oRank}`;
+export function softmaxKernel(mode: SoftmaxMode, xRank: number, oRank: number): KernelSpec {
+  const key = `${mode}|${xRank}|${oRank}`;
   let spec = cache.get(key);
   if (!spec) {
-    spec =
-      mode === 'softmax' || mode === 'logSoftmax'
-        ? forward(mode, tpr, xRank, oRank)
-        : backward(mode, tpr, oRank);
+    spec = mode === 'softmax' || mode === 'logSoftmax' ? forward(mode, xRank, oRank) : backward(mode, oRank);
     cache.set(key, spec);
   }
   return spec;
@@ -35,6 +32,7 @@ const COMMON_PARAMS: ParamField[] = [
   { name: 'rows', type: 'u32' },
   { name: 'cols', type: 'u32' },
   { name: 'row_groups', type: 'u32' },
+  { name: 'tpr_log2', type: 'u32' },
 ];
 
 const HEADER = `
@@ -43,24 +41,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let wg = flat_workgroup_index(wid, nwg);
   if (wg >= params.row_groups) { return; }
-  let row = wg * (WG_X / TPR) + lid / TPR;
-  let lane = lid % TPR;
+  let tpr = 1u << params.tpr_log2;
+  let row = wg * (WG_X >> params.tpr_log2) + (lid >> params.tpr_log2);
+  let lane = lid & (tpr - 1u);
   let head = lid - lane;
   let active = row < params.rows;`;
 
-function forward(mode: 'softmax' | 'logSoftmax', tpr: number, xRank: number, oRank: number): KernelSpec {
+function forward(mode: 'softmax' | 'logSoftmax', xRank: number, oRank: number): KernelSpec {
   const write =
     mode === 'softmax'
       ? `let inv = 1.0 / rs;
-    for (var c = lane; c < params.cols; c += TPR) {
+    for (var c = lane; c < params.cols; c += tpr) {
       out[ob + c * params.o_col_stride] = exp(src[xb + c * params.x_col_stride] - rm) * inv;
     }`
       : `let lse = rm + log(rs);
-    for (var c = lane; c < params.cols; c += TPR) {
+    for (var c = lane; c < params.cols; c += tpr) {
       out[ob + c * params.o_col_stride] = src[xb + c * params.x_col_stride] - lse;
     }`;
   return kernel({
-    name: `${mode}_t${tpr}_x${xRank}o${oRank}`,
+    name: `${mode}_x${xRank}o${oRank}`,
     bindings: [
       { name: 'src', type: 'f32', access: 'read' },
       { name: 'out', type: 'f32', access: 'read_write' },
@@ -74,7 +73,6 @@ function forward(mode: 'softmax' | 'logSoftmax', tpr: number, xRank: number, oRa
     ],
     workgroupSize: [SOFTMAX_WORKGROUP, 1, 1],
     body: `
-const TPR: u32 = ${tpr}u;
 var<private> pv_inf_bits: u32 = 0x7f800000u;
 var<workgroup> sh_m: array<f32, ${SOFTMAX_WORKGROUP}>;
 var<workgroup> sh_s: array<f32, ${SOFTMAX_WORKGROUP}>;
@@ -87,7 +85,7 @@ ${HEADER}
   var xb = 0u;
   if (active) {
     xb = xrow_index(row);
-    for (var c = lane; c < params.cols; c += TPR) {
+    for (var c = lane; c < params.cols; c += tpr) {
       let x = src[xb + c * params.x_col_stride];
       if (x > m) {
         s = s * exp(m - x) + 1.0;
@@ -100,7 +98,7 @@ ${HEADER}
   sh_m[lid] = m;
   sh_s[lid] = s;
   workgroupBarrier();
-  for (var st = TPR / 2u; st > 0u; st = st >> 1u) {
+  for (var st = tpr >> 1u; st > 0u; st = st >> 1u) {
     if (lane < st) {
       let am = sh_m[lid];
       let bm = sh_m[lid + st];
@@ -121,11 +119,11 @@ ${HEADER}
   });
 }
 
-function backward(mode: 'softmaxGrad' | 'logSoftmaxGrad', tpr: number, oRank: number): KernelSpec {
+function backward(mode: 'softmaxGrad' | 'logSoftmaxGrad', oRank: number): KernelSpec {
   const term = mode === 'softmaxGrad' ? 'g[i] * y[i]' : 'g[i]';
   const write = mode === 'softmaxGrad' ? 'y[i] * (g[i] - total)' : 'g[i] - exp(y[i]) * total';
   return kernel({
-    name: `${mode}_t${tpr}_o${oRank}`,
+    name: `${mode}_o${oRank}`,
     bindings: [
       { name: 'g', type: 'f32', access: 'read' },
       { name: 'y', type: 'f32', access: 'read' },
@@ -134,7 +132,6 @@ function backward(mode: 'softmaxGrad' | 'logSoftmaxGrad', tpr: number, oRank: nu
     params: [...COMMON_PARAMS, ...indexMapParams('orow', oRank), { name: 'o_col_stride', type: 'u32' }],
     workgroupSize: [SOFTMAX_WORKGROUP, 1, 1],
     body: `
-const TPR: u32 = ${tpr}u;
 var<workgroup> sh: array<f32, ${SOFTMAX_WORKGROUP}>;
 ${indexMapFn('orow', oRank)}
 ${HEADER}
@@ -142,20 +139,20 @@ ${HEADER}
   var ob = 0u;
   if (active) {
     ob = orow_index(row);
-    for (var c = lane; c < params.cols; c += TPR) {
+    for (var c = lane; c < params.cols; c += tpr) {
       let i = ob + c * params.o_col_stride;
       acc += ${term};
     }
   }
   sh[lid] = acc;
   workgroupBarrier();
-  for (var st = TPR / 2u; st > 0u; st = st >> 1u) {
+  for (var st = tpr >> 1u; st > 0u; st = st >> 1u) {
     if (lane < st) { sh[lid] = sh[lid] + sh[lid + st]; }
     workgroupBarrier();
   }
   let total = sh[head];
   if (active) {
-    for (var c = lane; c < params.cols; c += TPR) {
+    for (var c = lane; c < params.cols; c += tpr) {
       let i = ob + c * params.o_col_stride;
       out[i] = ${write};
     }

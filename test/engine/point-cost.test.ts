@@ -16,6 +16,8 @@ import { objectCostsReference } from '../../shaders/pointcost/object-costs.js';
 import { type DefinitionProblem, pointCostDefinitionReference } from '../../shaders/pointcost/reference.js';
 import { buildPointCostTables } from '../../shaders/pointcost/tables.js';
 import { expectClose, platformName, rng, useEngine } from '../util/engine.js';
+import { type GoldenFile, checkGolden } from '../util/golden.js';
+import golden from '../fixtures/golden/pointcost.json';
 import { type RandomVideo, randomSoftMasks, randomVideo, softAt } from './point-cost-cases.js';
 
 beforeAll(async () => {
@@ -275,5 +277,34 @@ describe(`point-cost (${platformName})`, () => {
       expect(() => pointCostMatrices(bits, scores, [{ ...base, objects: [], maskOffset: 2 }])).toThrow(/past/);
       expect(() => pointCostMatrices(bits, scores, [{ ...base, objects: [], scoreOffset: 1 }])).toThrow(/score/);
     });
+  });
+
+  it('matches PyTorch golden values', async () => {
+    const file = golden as GoldenFile;
+    for (const c of file.cases) {
+      const [R, T, H, W] = c.inputs[0]!.shape as [number, number, number, number];
+      const params = c.params as { objects: number; weights: number[]; normalize: 'none' | 'points'; presence: 'any-point' | 'positive-point' };
+      const rows = c.inputs[1]!.data;
+      const objects = Array.from({ length: params.objects }, () => ({
+        frames: Array.from({ length: T }, () => null as { x: number; y: number; label: 0 | 1 }[] | null),
+      }));
+      for (let p = 0; p < rows.length; p += 5) {
+        const [j, t, x, y, label] = rows.slice(p, p + 5) as [number, number, number, number, number];
+        (objects[j]!.frames[t] ??= []).push({ x, y, label: label === 1 ? 1 : 0 });
+      }
+      const problem: PointCostProblem = {
+        maskOffset: 0, proposals: R, frames: T, height: H, width: W,
+        proposalStride: T * H * wordsPerRow(W), scoreOffset: 0, scoreStride: 1, objects,
+      };
+      const [ann, cineg, maskness] = params.weights as [number, number, number];
+      await checkGolden(c, (soft) => {
+        const packed = packProposalMasks(soft!);
+        return pointCostMatrices(packed.bits, packed.maskness, [problem], {
+          weights: { ann, cineg, maskness },
+          normalize: params.normalize,
+          presence: params.presence,
+        }).cost;
+      }, { atol: 2e-5, rtol: 1e-5 });
+    }
   });
 });
