@@ -1,4 +1,9 @@
+import { benchSample } from './sample.js';
+import { benchHungarian } from './hungarian.js';
 import type { BenchEntry } from './timing.js';
 
-/** Benchmark suites by name; each kernel family contributes one. */
-export const suites: Record<string, () => Promise<BenchEntry[]>> = {};
+/** GPU benchmark suites by name; each kernel family contributes one. */
+export const suites: Record<string, () => Promise<BenchEntry[]>> = {
+  hungarian: benchHungarian,
+  sample: benchSample,
+};

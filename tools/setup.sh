@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 # Debian's chromium ships SwiftShader (a Vulkan CPU driver) and is the browser the tests drive.
 [ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || need_apt+=(chromium)
-ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || need_apt+=(libvulkan1)
+# (no `grep -q` here: with pipefail its early exit would fail the pipeline)
+[ -n "$(ldconfig -p 2>/dev/null | grep 'libvulkan.so.1')" ] || need_apt+=(libvulkan1)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "pointvis setup: missing Debian packages: ${need_apt[*]}. Run as root: apt-get install -y ${need_apt[*]}" >&2

@@ -36,6 +36,7 @@ import { engine } from '../runtime.js';
 import { type Shape, contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
+import { threadsPerRow } from './reduce-policy.js';
 import { mapOperands } from './elementwise.js';
 import { expand, reshape } from './view.js';
 
@@ -62,12 +63,6 @@ function resolveAxes(x: Tensor, axes: Axes | undefined, keepdim: boolean, op: st
   const outShape = keepdim ? keepShape : x.shape.filter((_, i) => !reduced.has(i));
   const cols = norm.reduce((p, a) => p * x.shape[a]!, 1);
   return { axes: norm, keepShape, outShape, rows: sizeOf(keepShape), cols };
-}
-
-function nextPow2(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
 }
 
 function stateWords(family: ReduceFamily): number {
@@ -101,7 +96,7 @@ function planPass(
     }
     return { shape: 'column', tprLog2: 0, rowGroups, splits, chunk: Math.ceil(cols / splits) };
   }
-  const tpr = Math.min(REDUCE_WORKGROUP, nextPow2(Math.max(1, Math.ceil(cols / 4))));
+  const tpr = threadsPerRow(rows, cols);
   const rowGroups = Math.ceil(rows / (REDUCE_WORKGROUP / tpr));
   let splits = 1;
   if (allowSplit && rowGroups < TARGET_GROUPS / 4 && cols >= 8192) {

@@ -17,6 +17,7 @@ import { engine } from '../runtime.js';
 import { contiguousStrides, normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
+import { threadsPerRow } from './reduce-policy.js';
 import { reshape } from './view.js';
 
 interface RowLayout {
@@ -29,8 +30,7 @@ interface RowLayout {
 function rowLayout(x: Tensor, axis: number): RowLayout {
   const cols = x.shape[axis]!;
   const rows = x.size / Math.max(cols, 1);
-  let tpr = 1;
-  while (tpr < Math.min(SOFTMAX_WORKGROUP, Math.ceil(cols / 4))) tpr *= 2;
+  const tpr = threadsPerRow(rows, cols);
   return { rows: cols === 0 ? 0 : rows, cols, tpr, rowGroups: Math.ceil(rows / (SOFTMAX_WORKGROUP / tpr)) };
 }
 

@@ -206,14 +206,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let idx = atomicLoad(&min_idx[slot]);
       min_val = key_value(atomicLoad(&min_key[slot]));
       slot = 1u - slot;
+      let jj = idx & 0xffffu;
+      if (idx != NONE && jj % WG_X == lid) { visited |= 1u << (jj / WG_X); }
       if (idx == NONE) {
         searching = false; // only reachable through overflow to NaN
         if (lid == 0u) { search_state = FAILED; }
-        continue;
-      }
-      let jj = idx & 0xffffu;
-      if (jj % WG_X == lid) { visited |= 1u << (jj / WG_X); }
-      if ((idx & ASSIGNED) == 0u) {
+      } else if ((idx & ASSIGNED) == 0u) {
         sink = jj;
         searching = false;
         if (lid == 0u) { search_state = FOUND; }

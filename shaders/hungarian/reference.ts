@@ -70,7 +70,8 @@ export function solveWideAssignment(n: number, m: number, c: ArrayLike<number>):
           bestFree = free;
         }
       }
-      if (best < 0) throw new AssignmentInputError('solveWideAssignment: no reachable column (non-finite costs?)');
+      if (best < 0)
+        throw new AssignmentInputError('solveWideAssignment: no reachable column (non-finite costs?)');
       minVal = lowest;
       inSC[best] = 1;
       visited[nVisited++] = best;
@@ -112,7 +113,12 @@ export function solveWideAssignment(n: number, m: number, c: ArrayLike<number>):
  * Solves one rows × cols problem given as a row-major accessor; returns the column of each row
  * (-1 for rows left out when rows > cols). `where` names the problem in error messages.
  */
-function solveRectangular(rows: number, cols: number, at: (r: number, c: number) => number, where: string): number[] {
+function solveRectangular(
+  rows: number,
+  cols: number,
+  at: (r: number, c: number) => number,
+  where: string,
+): number[] {
   const out = new Array<number>(rows).fill(-1);
   if (rows === 0 || cols === 0) return out;
   const flip = rows > cols;
@@ -142,7 +148,9 @@ export function linearSumAssignmentReference(cost: readonly (readonly number[])[
   const cols = rows === 0 ? 0 : cost[0]!.length;
   cost.forEach((row, r) => {
     if (row.length !== cols) {
-      throw new AssignmentInputError(`linearSumAssignmentReference: row ${r} has ${row.length} costs, row 0 has ${cols}`);
+      throw new AssignmentInputError(
+        `linearSumAssignmentReference: row ${r} has ${row.length} costs, row 0 has ${cols}`,
+      );
     }
   });
   return solveRectangular(rows, cols, (r, c) => cost[r]![c]!, 'linearSumAssignmentReference');

@@ -24,7 +24,7 @@ export function crossEntropyForwardKernel(hasWeight: boolean): KernelSpec {
       name: `cross_entropy_forward${hasWeight ? '_weighted' : ''}`,
       bindings: [
         { name: 'logits', type: 'f32', access: 'read' },
-        { name: 'target', type: 'i32', access: 'read' },
+        { name: 'labels', type: 'i32', access: 'read' },
         ...(hasWeight ? [{ name: 'class_weight', type: 'f32', access: 'read' as const }] : []),
         { name: 'lse_out', type: 'f32', access: 'read_write' },
         { name: 'elem_out', type: 'f32', access: 'read_write' },
@@ -63,7 +63,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     let lse = mx + log(total);
     lse_out[pos] = lse;
-    let y = target[pos];
+    let y = labels[pos];
     var w = 0.0;
     var loss = 0.0;
     if (y != params.ignore_index) {
@@ -145,7 +145,7 @@ export function crossEntropyBackwardKernel(hasWeight: boolean): KernelSpec {
       name: `cross_entropy_backward${hasWeight ? '_weighted' : ''}`,
       bindings: [
         { name: 'logits', type: 'f32', access: 'read' },
-        { name: 'target', type: 'i32', access: 'read' },
+        { name: 'labels', type: 'i32', access: 'read' },
         ...(hasWeight ? [{ name: 'class_weight', type: 'f32', access: 'read' as const }] : []),
         { name: 'lse', type: 'f32', access: 'read' },
         { name: 'weight_sum', type: 'f32', access: 'read' },
@@ -169,7 +169,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let s = k % params.inner;
   let c = (k / params.inner) % params.classes;
   let pos = (k / (params.inner * params.classes)) * params.inner + s;
-  let y = target[pos];
+  let y = labels[pos];
   if (y == params.ignore_index || y < 0 || u32(y) >= params.classes) {
     grad_logits[k] = 0.0;
     return;

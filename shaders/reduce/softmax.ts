@@ -45,7 +45,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let row = wg * (WG_X >> params.tpr_log2) + (lid >> params.tpr_log2);
   let lane = lid & (tpr - 1u);
   let head = lid - lane;
-  let active = row < params.rows;`;
+  let in_range = row < params.rows;`;
 
 function forward(mode: 'softmax' | 'logSoftmax', xRank: number, oRank: number): KernelSpec {
   const write =
@@ -83,7 +83,7 @@ ${HEADER}
   var m = ninf;
   var s = 0.0;
   var xb = 0u;
-  if (active) {
+  if (in_range) {
     xb = xrow_index(row);
     for (var c = lane; c < params.cols; c += tpr) {
       let x = src[xb + c * params.x_col_stride];
@@ -110,7 +110,7 @@ ${HEADER}
   }
   let rm = sh_m[head];
   let rs = sh_s[head];
-  if (active) {
+  if (in_range) {
     let ob = orow_index(row);
     ${write}
   }
@@ -137,7 +137,7 @@ ${indexMapFn('orow', oRank)}
 ${HEADER}
   var acc = 0.0;
   var ob = 0u;
-  if (active) {
+  if (in_range) {
     ob = orow_index(row);
     for (var c = lane; c < params.cols; c += tpr) {
       let i = ob + c * params.o_col_stride;
@@ -151,7 +151,7 @@ ${HEADER}
     workgroupBarrier();
   }
   let total = sh[head];
-  if (active) {
+  if (in_range) {
     for (var c = lane; c < params.cols; c += tpr) {
       let i = ob + c * params.o_col_stride;
       out[i] = ${write};

@@ -43,7 +43,8 @@ export function checkValidAssignment(cost: Matrix, assignment: ArrayLike<number>
   for (let r = 0; r < rows; r++) {
     const c = assignment[r]!;
     if (c === -1) continue;
-    if (!Number.isInteger(c) || c < 0 || c >= cols) throw new Error(`${what}: row ${r} -> column ${c} of ${cols}`);
+    if (!Number.isInteger(c) || c < 0 || c >= cols)
+      throw new Error(`${what}: row ${r} -> column ${c} of ${cols}`);
     if (seen.has(c)) throw new Error(`${what}: column ${c} assigned twice`);
     seen.add(c);
   }
@@ -94,7 +95,8 @@ export function smallCases(count: number, maxSide: number, seed: number): SmallC
     [maxSide, 1],
     [maxSide, maxSide],
   ];
-  for (const kind of KINDS) for (const [r, c] of fixed) cases.push({ cost: randomMatrix(r, c, kind, random), kind });
+  for (const kind of KINDS)
+    for (const [r, c] of fixed) cases.push({ cost: randomMatrix(r, c, kind, random), kind });
   while (cases.length < count) {
     const kind = KINDS[Math.floor(random() * KINDS.length)]!;
     const rows = Math.floor(random() * (maxSide + 1));

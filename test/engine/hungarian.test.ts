@@ -34,7 +34,10 @@ beforeAll(async () => {
 async function solveOnGpu(matrices: Matrix[], pad = 0): Promise<number[][]> {
   const { costs, sizes, maxRows, maxCols } = packBatch(matrices, pad);
   const flat = await tidyAsync(async () =>
-    hungarianBatched(tensor(costs, [matrices.length, maxRows, maxCols]), tensor(sizes, [matrices.length, 2])).data(),
+    hungarianBatched(
+      tensor(costs, [matrices.length, maxRows, maxCols]),
+      tensor(sizes, [matrices.length, 2]),
+    ).data(),
   );
   expect(flat.length).toBe(matrices.length * maxRows);
   return matrices.map((m, b) => {
@@ -74,7 +77,8 @@ describe(`hungarianBatched (${platformName})`, () => {
       const optimum = bruteForceOptimum(cost);
       // Integer costs are exact in f32: their totals must be equal.
       const tol = kind === 'integers' || kind === 'constant' ? 0 : costTolerance(cost, 1e-6);
-      if (!(Math.abs(total - optimum) <= tol)) throw new Error(`${what}: GPU total ${total}, optimum ${optimum}`);
+      if (!(Math.abs(total - optimum) <= tol))
+        throw new Error(`${what}: GPU total ${total}, optimum ${optimum}`);
     });
   });
 
@@ -96,7 +100,8 @@ describe(`hungarianBatched (${platformName})`, () => {
       const total = assignmentCost(cost, gpu[b]!);
       const optimum = assignmentCost(cost, reference);
       const tol = b === 33 ? 0 : costTolerance(cost, 1e-6);
-      if (!(Math.abs(total - optimum) <= tol)) throw new Error(`${what}: GPU total ${total}, optimum ${optimum}`);
+      if (!(Math.abs(total - optimum) <= tol))
+        throw new Error(`${what}: GPU total ${total}, optimum ${optimum}`);
       // Where the optimum is unique by a margin far above f32 rounding, the assignment must match.
       if (b % 4 === 0 && b < 32 && secondBestGap(cost, reference) > 1e-4) {
         expect(gpu[b], what).toEqual(reference);
@@ -127,7 +132,9 @@ describe(`hungarianBatched (${platformName})`, () => {
       checkValidAssignment(cost, gpu[b]!, `problem ${b}`);
       const reference = Array.from(expected.subarray(b * maxRows, b * maxRows + cost.length));
       const tol = costTolerance(cost, 1e-6);
-      expect(Math.abs(assignmentCost(cost, gpu[b]!) - assignmentCost(cost, reference))).toBeLessThanOrEqual(tol);
+      expect(Math.abs(assignmentCost(cost, gpu[b]!) - assignmentCost(cost, reference))).toBeLessThanOrEqual(
+        tol,
+      );
     });
     // Continuous, unique optima: the same assignments as the reference.
     expect(gpu[0]).toEqual(Array.from(expected.subarray(0, 7)));
@@ -145,13 +152,37 @@ describe(`hungarianBatched (${platformName})`, () => {
         [0, 0, 0],
         [0, 0, 0],
       ],
-      [[2, 2], [2, 2], [2, 2]],
+      [
+        [2, 2],
+        [2, 2],
+        [2, 2],
+      ],
     ]);
     expect(gpu).toEqual([
       [0, 1, 2],
       [0, 1],
       [0, 1, -1],
     ]);
+    // Larger sides: several columns per thread, so ties inside one thread's columns count too.
+    const constant = (rows: number, cols: number): Matrix =>
+      Array.from({ length: rows }, () => new Array<number>(cols).fill(-3));
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const big = await solveOnGpu([constant(70, 70), constant(2, 130), constant(130, 2)]);
+    expect(big).toEqual([range(70), [0, 1], [0, 1, ...new Array<number>(128).fill(-1)]]);
+  });
+
+  it('terminates on costs near the f32 range (overflowing path costs): valid or unassigned', async () => {
+    const random = rng(13);
+    const matrices = Array.from({ length: 20 }, () =>
+      Array.from({ length: 6 }, () =>
+        Array.from({ length: 5 }, () => Math.fround((random() < 0.5 ? -1 : 1) * 3.4e38 * random())),
+      ),
+    );
+    const gpu = await solveOnGpu(matrices);
+    gpu.forEach((a, b) => {
+      if (a.every((c) => c === -1)) return;
+      checkValidAssignment(matrices[b]!, a, `problem ${b}`);
+    });
   });
 
   it('clamps sizes to the padded shape and handles empty batches and shapes', async () => {
@@ -171,7 +202,9 @@ describe(`hungarianBatched (${platformName})`, () => {
       hungarianBatched(zeros([3, 4, 0]), tensor([4, 0, 0, 0, 2, 0], [3, 2], 'i32')).toArray(),
     );
     expect(empty).toEqual(new Array(12).fill(-1));
-    expect(await tidyAsync(async () => hungarianBatched(zeros([0, 4, 4]), zeros([0, 2], 'i32')).toArray())).toEqual([]);
+    expect(
+      await tidyAsync(async () => hungarianBatched(zeros([0, 4, 4]), zeros([0, 2], 'i32')).toArray()),
+    ).toEqual([]);
   });
 
   it('validates its inputs', async () => {
@@ -195,7 +228,10 @@ describe(`hungarianBatched (${platformName})`, () => {
       ],
       [[5], [3], [9], [1]],
       [],
-      [[1, 2], [2, 100]],
+      [
+        [1, 2],
+        [2, 100],
+      ],
     ];
     // Optima checked by hand (see the reference test).
     expect(await linearSumAssignment(problems)).toEqual([[1, 0, 2], [-1, -1, -1, 0], [], [1, 0]]);

@@ -1,0 +1,395 @@
+/**
+ * Multi-scale deformable attention core (Mask2Former's `ms_deform_attn_core`), forward and
+ * backward, with the official semantics: per level, bilinear grid_sample with
+ * align_corners=False and zero padding (pixel coordinate x·W_l − 0.5; a corner outside the
+ * level contributes 0), then a sum over levels and points weighted by the attention weights.
+ *
+ * Layouts (all dense, f32): value [N, S, M, D], loc [N, Lq, M, L, P, 2] (x, y), attn
+ * [N, Lq, M, L, P], out [N, Lq, M·D]. A *group* is one (n, q, m); a *chunk* is VW consecutive
+ * channels (VW = 4, 2 or 1, the widest that divides D), read as one vector.
+ *
+ * Work split, both kernels: workgroup (WG_X, WG_Y) = (chunk lanes, groups). The WG_X lanes of a
+ * group walk its chunks, so a group's reads of a value row and its output writes are contiguous
+ * across lanes (coalesced over D). Levels are unrolled at compile time (their shapes travel as
+ * uniform fields), points are a compile-time loop.
+ *
+ * Backward, one fused kernel per call:
+ * - grad_value is a scatter: each (group, level, point, corner) adds w·corner_weight·g to one
+ *   value row with compare-and-swap float adds. A gather formulation would have to find, for
+ *   every value cell, the samples that touch it — locations are data-dependent, so that needs a
+ *   sort or bucketing of all N·Lq·M·L·P samples by cell (several extra dispatches and their own
+ *   atomics) before any arithmetic. The scatter needs none of that; contention is limited to
+ *   samples of different queries landing on the same cell of the same head at the same time,
+ *   and corners outside the map are skipped.
+ * - grad_attn and grad_loc are per-(group, level, point) sums over D. Each lane keeps its own
+ *   partial in workgroup memory, one barrier, then the workgroup sums the WG_X partials of each
+ *   output (rows padded by one word against bank conflicts) and writes the outputs of all its
+ *   groups contiguously. No atomics. Workgroup memory is used rather than subgroup operations
+ *   because the subgroup size varies by adapter (and may be smaller than a group's lanes).
+ */
+import { type KernelSpec, type ParamField, kernel } from '../../engine/kernel.js';
+import { atomicAddF32Fn } from '../index/atomic-float.js';
+
+export type VectorWidth = 1 | 2 | 4;
+
+/** Workgroup memory budget of the backward kernel: WebGPU's guaranteed minimum. */
+export const DEFORM_WORKGROUP_BYTES = 16384;
+/** Most lanes per group (a group with more chunks loops over them). */
+export const DEFORM_MAX_LANES = 64;
+/** Threads per workgroup aimed for. */
+export const DEFORM_WORKGROUP_THREADS = 128;
+
+/** The widest vector that divides the channels per head. */
+export function vectorWidth(channels: number): VectorWidth {
+  if (channels % 4 === 0) return 4;
+  if (channels % 2 === 0) return 2;
+  return 1;
+}
+
+export interface DeformLayout {
+  levels: number;
+  points: number;
+  width: VectorWidth;
+  /** Lanes per group (WG_X) and groups per workgroup (WG_Y). */
+  lanes: number;
+  groups: number;
+}
+
+/** Lanes and groups per workgroup for the forward kernel. */
+export function forwardLayout(levels: number, points: number, channels: number): DeformLayout {
+  const width = vectorWidth(channels);
+  const chunks = Math.max(1, channels / width);
+  const lanes = Math.min(chunks, DEFORM_MAX_LANES);
+  const groups = Math.max(1, Math.floor(DEFORM_WORKGROUP_THREADS / lanes));
+  return { levels, points, width, lanes, groups };
+}
+
+/** Bytes of workgroup memory the backward reduction needs for a layout. */
+export function backwardWorkgroupBytes(l: DeformLayout): number {
+  return 3 * 4 * l.groups * l.levels * l.points * (l.lanes + 1);
+}
+
+/** Lanes and groups per workgroup for the backward kernel: the forward's, shrunk to fit memory. */
+export function backwardLayout(levels: number, points: number, channels: number): DeformLayout {
+  const base = forwardLayout(levels, points, channels);
+  const lp = levels * points;
+  const perLaneRow = 3 * 4 * lp; // bytes per (group, lane) slot row, all (l, p)
+  const maxLanes = Math.floor(DEFORM_WORKGROUP_BYTES / perLaneRow) - 1;
+  if (maxLanes < 1) {
+    throw new RangeError(`ms_deform_attn backward: ${levels} levels x ${points} points exceed workgroup memory`);
+  }
+  const lanes = Math.min(base.lanes, maxLanes);
+  const byThreads = Math.floor(DEFORM_WORKGROUP_THREADS / lanes);
+  const byMemory = Math.floor(DEFORM_WORKGROUP_BYTES / (perLaneRow * (lanes + 1)));
+  const groups = Math.max(1, Math.min(byThreads, byMemory));
+  return { ...base, lanes, groups };
+}
+
+function vecType(width: VectorWidth): string {
+  return width === 1 ? 'f32' : `vec${width}<f32>`;
+}
+
+function levelParams(levels: number): ParamField[] {
+  const out: ParamField[] = [];
+  for (let l = 0; l < levels; l++) {
+    out.push({ name: `h${l}`, type: 'u32' }, { name: `w${l}`, type: 'u32' }, { name: `start${l}`, type: 'u32' });
+  }
+  return out;
+}
+
+/** Uniform fields shared by both kernels (plus h<l>, w<l>, start<l> per level). */
+const commonParams: ParamField[] = [
+  { name: 'groups', type: 'u32' }, // N·Lq·M
+  { name: 'heads', type: 'u32' }, // M
+  { name: 'queries', type: 'u32' }, // Lq
+  { name: 'tokens', type: 'u32' }, // S
+  { name: 'chunks', type: 'u32' }, // D / VW
+];
+
+/** Level shapes as uniform values, plus the level start offsets. */
+export function levelParamValues(shapes: readonly (readonly [number, number])[]): Record<string, number> {
+  const v: Record<string, number> = {};
+  let start = 0;
+  shapes.forEach(([h, w], l) => {
+    v[`h${l}`] = h;
+    v[`w${l}`] = w;
+    v[`start${l}`] = start;
+    start += h * w;
+  });
+  return v;
+}
+
+/**
+ * WGSL: the bilinear taps of one sampling location on an h×w level. Corner indices are clamped
+ * into the level (so reads stay in bounds); `in*` is 1 for a corner inside the level, else 0.
+ */
+const tapFn = `
+struct Tap {
+  i00: u32, i01: u32, i10: u32, i11: u32,
+  in00: f32, in01: f32, in10: f32, in11: f32,
+  fx: f32, fy: f32,
+};
+
+fn make_tap(loc: vec2<f32>, h: u32, w: u32) -> Tap {
+  let wf = f32(w);
+  let hf = f32(h);
+  // grid_sample, align_corners=False: pixel = ((2x - 1 + 1)·W - 1) / 2 = x·W - 0.5. Clamping
+  // keeps far-away points far away without overflowing the integer conversion.
+  let px = clamp(loc.x * wf - 0.5, -2.0, wf + 1.0);
+  let py = clamp(loc.y * hf - 0.5, -2.0, hf + 1.0);
+  let x0f = floor(px);
+  let y0f = floor(py);
+  let x0 = i32(x0f);
+  let y0 = i32(y0f);
+  let wi = i32(w);
+  let hi = i32(h);
+  let okx0 = x0 >= 0 && x0 < wi;
+  let okx1 = x0 + 1 >= 0 && x0 + 1 < wi;
+  let oky0 = y0 >= 0 && y0 < hi;
+  let oky1 = y0 + 1 >= 0 && y0 + 1 < hi;
+  var t: Tap;
+  t.fx = px - x0f;
+  t.fy = py - y0f;
+  t.in00 = select(0.0, 1.0, oky0 && okx0);
+  t.in01 = select(0.0, 1.0, oky0 && okx1);
+  t.in10 = select(0.0, 1.0, oky1 && okx0);
+  t.in11 = select(0.0, 1.0, oky1 && okx1);
+  let cx0 = u32(clamp(x0, 0, wi - 1));
+  let cx1 = u32(clamp(x0 + 1, 0, wi - 1));
+  let cy0 = u32(clamp(y0, 0, hi - 1));
+  let cy1 = u32(clamp(y0 + 1, 0, hi - 1));
+  t.i00 = cy0 * w + cx0;
+  t.i01 = cy0 * w + cx1;
+  t.i10 = cy1 * w + cx0;
+  t.i11 = cy1 * w + cx1;
+  return t;
+}
+`;
+
+/** WGSL: one corner's value chunk, zero (and not read) outside the level. */
+function cornerFn(width: VectorWidth): string {
+  return `
+fn corner(inside: f32, row: u32) -> VT {
+  if (inside != 0.0) { return value[row]; }
+  return VT(0.0);
+}
+fn vdot(a: VT, b: VT) -> f32 {
+  return ${width === 1 ? 'a * b' : 'dot(a, b)'};
+}
+`;
+}
+
+/** Group index and its (n, m) from the workgroup and lane ids. */
+const groupIndex = `
+  let wg = flat_workgroup_index(wid, nwg);
+  let group = wg * WG_Y + lid.y;
+  let valid = group < params.groups;
+  let m = group % params.heads;
+  let n = group / (params.heads * params.queries);
+  // value row stride (in vectors) between tokens, and chunk 0 of token 0 of (n, m).
+  let tok_stride = params.heads * params.chunks;
+  let vrow0 = (n * params.tokens * params.heads + m) * params.chunks;
+`;
+
+function levelCalls(levels: number, fn: string, args: string): string {
+  const lines: string[] = [];
+  for (let l = 0; l < levels; l++) {
+    lines.push(`${fn}(${l}u, params.h${l}, params.w${l}, params.start${l}, ${args});`);
+  }
+  return lines.join('\n    ');
+}
+
+const forwardCache = new Map<string, KernelSpec>();
+
+/** out[n, q, m·D + d] = Σ_l Σ_p attn · bilinear_l(value, loc). */
+export function deformForwardKernel(layout: DeformLayout): KernelSpec {
+  const { levels, points, width, lanes, groups } = layout;
+  const key = `${levels}/${points}/${width}/${lanes}/${groups}`;
+  let spec = forwardCache.get(key);
+  if (spec) return spec;
+  spec = kernel({
+    name: `ms_deform_attn_fwd_l${levels}_p${points}_v${width}`,
+    bindings: [
+      { name: 'value', type: vecType(width), access: 'read' },
+      { name: 'loc', type: 'vec2<f32>', access: 'read' },
+      { name: 'attn', type: 'f32', access: 'read' },
+      { name: 'out', type: vecType(width), access: 'read_write' },
+    ],
+    params: [...commonParams, ...levelParams(levels)],
+    workgroupSize: [lanes, groups, 1],
+    body: `
+alias VT = ${vecType(width)};
+const LEVELS: u32 = ${levels}u;
+const POINTS: u32 = ${points}u;
+${tapFn}
+${cornerFn(width)}
+fn level_sum(l: u32, h: u32, w: u32, start: u32, group: u32, row: u32, tok_stride: u32) -> VT {
+  var acc = VT(0.0);
+  let lrow = row + start * tok_stride;
+  for (var p = 0u; p < POINTS; p++) {
+    let li = (group * LEVELS + l) * POINTS + p;
+    let t = make_tap(loc[li], h, w);
+    let a = attn[li];
+    let v00 = corner(t.in00, lrow + t.i00 * tok_stride);
+    let v01 = corner(t.in01, lrow + t.i01 * tok_stride);
+    let v10 = corner(t.in10, lrow + t.i10 * tok_stride);
+    let v11 = corner(t.in11, lrow + t.i11 * tok_stride);
+    let top = v00 + (v01 - v00) * t.fx;
+    let bottom = v10 + (v11 - v10) * t.fx;
+    acc += a * (top + (bottom - top) * t.fy);
+  }
+  return acc;
+}
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+${groupIndex}
+  if (!valid) { return; }
+  for (var c = lid.x; c < params.chunks; c += WG_X) {
+    let row = vrow0 + c;
+    var acc = VT(0.0);
+    ${levelCalls(levels, 'acc += level_sum', 'group, row, tok_stride')}
+    out[group * params.chunks + c] = acc;
+  }
+}
+`,
+  });
+  forwardCache.set(key, spec);
+  return spec;
+}
+
+/** WGSL: adds a value chunk to grad_value at float index e (one CAS add per component). */
+function scatterFn(width: VectorWidth): string {
+  const adds =
+    width === 1
+      ? ['grad_value_atomic_add_f32(e, v);']
+      : Array.from({ length: width }, (_, j) => `grad_value_atomic_add_f32(e + ${j}u, v[${j}]);`);
+  return `
+fn scatter(inside: f32, e: u32, v: VT) {
+  if (inside == 0.0) { return; }
+  ${adds.join('\n  ')}
+}
+`;
+}
+
+const backwardCache = new Map<string, KernelSpec>();
+
+/**
+ * grad_value += scatter, grad_attn = Σ_d g·sample, grad_loc = attn·(W, H)·Σ_d g·∂sample/∂pixel.
+ * `want_value` = 0 skips the scatter (value needs no gradient).
+ */
+export function deformBackwardKernel(layout: DeformLayout): KernelSpec {
+  const { levels, points, width, lanes, groups } = layout;
+  const key = `${levels}/${points}/${width}/${lanes}/${groups}`;
+  let spec = backwardCache.get(key);
+  if (spec) return spec;
+  const lp = levels * points;
+  const slots = groups * lp * (lanes + 1);
+  spec = kernel({
+    name: `ms_deform_attn_bwd_l${levels}_p${points}_v${width}`,
+    bindings: [
+      { name: 'value', type: vecType(width), access: 'read' },
+      { name: 'loc', type: 'vec2<f32>', access: 'read' },
+      { name: 'attn', type: 'f32', access: 'read' },
+      { name: 'grad_out', type: vecType(width), access: 'read' },
+      { name: 'grad_value', type: 'atomic<u32>', access: 'read_write' },
+      { name: 'grad_loc', type: 'vec2<f32>', access: 'read_write' },
+      { name: 'grad_attn', type: 'f32', access: 'read_write' },
+    ],
+    params: [...commonParams, { name: 'want_value', type: 'u32' }, ...levelParams(levels)],
+    workgroupSize: [lanes, groups, 1],
+    body: `
+alias VT = ${vecType(width)};
+const LEVELS: u32 = ${levels}u;
+const POINTS: u32 = ${points}u;
+const LP: u32 = ${lp}u;
+const VW: u32 = ${width}u;
+const SLOT_ROW: u32 = WG_X + 1u; // padded against bank conflicts
+// Per (group in workgroup, level·point, lane) partial sums over the lane's channels.
+var<workgroup> red_w: array<f32, ${slots}>;
+var<workgroup> red_x: array<f32, ${slots}>;
+var<workgroup> red_y: array<f32, ${slots}>;
+${tapFn}
+${cornerFn(width)}
+${atomicAddF32Fn('grad_value')}
+${scatterFn(width)}
+fn level_grad(l: u32, h: u32, w: u32, start: u32, group: u32, valid: bool, row0: u32, tok_stride: u32,
+              lane: u32, slot_group: u32) {
+  let lrow0 = row0 + start * tok_stride;
+  // Float index of (n, token start, m, 0) and the float stride between tokens.
+  let tok_stride_f = tok_stride * VW;
+  let lelem0 = lrow0 * VW;
+  for (var p = 0u; p < POINTS; p++) {
+    var sw = 0.0;
+    var sx = 0.0;
+    var sy = 0.0;
+    if (valid) {
+      let li = (group * LEVELS + l) * POINTS + p;
+      let t = make_tap(loc[li], h, w);
+      let a = attn[li];
+      let w00 = (1.0 - t.fx) * (1.0 - t.fy);
+      let w01 = t.fx * (1.0 - t.fy);
+      let w10 = (1.0 - t.fx) * t.fy;
+      let w11 = t.fx * t.fy;
+      for (var c = lane; c < params.chunks; c += WG_X) {
+        let g = grad_out[group * params.chunks + c];
+        let v00 = corner(t.in00, lrow0 + t.i00 * tok_stride + c);
+        let v01 = corner(t.in01, lrow0 + t.i01 * tok_stride + c);
+        let v10 = corner(t.in10, lrow0 + t.i10 * tok_stride + c);
+        let v11 = corner(t.in11, lrow0 + t.i11 * tok_stride + c);
+        sw += vdot(g, w00 * v00 + w01 * v01 + w10 * v10 + w11 * v11);
+        sx += vdot(g, (v01 - v00) * (1.0 - t.fy) + (v11 - v10) * t.fy);
+        sy += vdot(g, (v10 - v00) * (1.0 - t.fx) + (v11 - v01) * t.fx);
+        if (params.want_value != 0u) {
+          let ag = a * g;
+          let e = lelem0 + c * VW;
+          scatter(t.in00, e + t.i00 * tok_stride_f, w00 * ag);
+          scatter(t.in01, e + t.i01 * tok_stride_f, w01 * ag);
+          scatter(t.in10, e + t.i10 * tok_stride_f, w10 * ag);
+          scatter(t.in11, e + t.i11 * tok_stride_f, w11 * ag);
+        }
+      }
+      // d(pixel)/d(loc) = (W, H); the attention weight scales the sample.
+      sx *= a * f32(w);
+      sy *= a * f32(h);
+    }
+    let slot = (slot_group + l * POINTS + p) * SLOT_ROW + lane;
+    red_w[slot] = sw;
+    red_x[slot] = sx;
+    red_y[slot] = sy;
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+${groupIndex}
+  let slot_group = lid.y * LP;
+  ${levelCalls(levels, 'level_grad', 'group, valid, vrow0, tok_stride, lid.x, slot_group')}
+  workgroupBarrier();
+  // Each output (group, l, p) of this workgroup: the sum of its WG_X lane partials.
+  let first_group = wg * WG_Y;
+  let flat = lid.y * WG_X + lid.x;
+  for (var o = flat; o < WG_Y * LP; o += WG_X * WG_Y) {
+    if (first_group + o / LP < params.groups) {
+      var sw = 0.0;
+      var sx = 0.0;
+      var sy = 0.0;
+      for (var k = 0u; k < WG_X; k++) {
+        let s = o * SLOT_ROW + k;
+        sw += red_w[s];
+        sx += red_x[s];
+        sy += red_y[s];
+      }
+      let out_i = first_group * LP + o;
+      grad_attn[out_i] = sw;
+      grad_loc[out_i] = vec2<f32>(sx, sy);
+    }
+  }
+}
+`,
+  });
+  backwardCache.set(key, spec);
+  return spec;
+}
