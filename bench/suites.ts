@@ -1,9 +1,11 @@
 import { benchSample } from './sample.js';
 import { benchHungarian } from './hungarian.js';
+import { benchLoss } from './loss.js';
 import type { BenchEntry } from './timing.js';
 
 /** GPU benchmark suites by name; each kernel family contributes one. */
 export const suites: Record<string, () => Promise<BenchEntry[]>> = {
+  loss: benchLoss,
   hungarian: benchHungarian,
   sample: benchSample,
 };

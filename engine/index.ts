@@ -24,3 +24,4 @@ export * from './ops/loss.js';
 export * from './ops/hungarian.js';
 export * from './ops/point-cost.js';
 export * from './ops/matmul.js';
+export * from './ops/deform-attn.js';

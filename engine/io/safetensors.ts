@@ -118,7 +118,9 @@ function parseEntry(name: string, value: unknown, where: string): HeaderEntry {
   if (!isRecord(value)) throw fail('header entry is not an object');
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string' || !(dtype in ELEMENT_BYTES)) {
-    throw fail(`unsupported dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ELEMENT_BYTES).join(', ')})`);
+    throw fail(
+      `unsupported dtype ${JSON.stringify(dtype)} (known: ${Object.keys(ELEMENT_BYTES).join(', ')})`,
+    );
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
     throw fail(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
@@ -185,8 +187,13 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
   let previous = '';
   for (const e of entries) {
     if (e.begin !== expectedBegin) {
-      const what = e.begin < expectedBegin ? `overlaps tensor '${previous}'` : `leaves a gap after byte ${expectedBegin}`;
-      throw new SafetensorsError(`${source}: tensor '${e.name}' at data_offsets [${e.begin}, ${e.end}] ${what}`);
+      const what =
+        e.begin < expectedBegin
+          ? `overlaps tensor '${previous}'`
+          : `leaves a gap after byte ${expectedBegin}`;
+      throw new SafetensorsError(
+        `${source}: tensor '${e.name}' at data_offsets [${e.begin}, ${e.end}] ${what}`,
+      );
     }
     if (e.end > dataBytes) {
       throw new SafetensorsError(
@@ -233,9 +240,19 @@ function decode(raw: Uint8Array, e: HeaderEntry, source: string): AnyTypedArray 
             ? new Int32Array(copy)
             : new Uint32Array(copy);
       }
-      const out = e.dtype === 'F32' ? new Float32Array(count) : e.dtype === 'I32' ? new Int32Array(count) : new Uint32Array(count);
+      const out =
+        e.dtype === 'F32'
+          ? new Float32Array(count)
+          : e.dtype === 'I32'
+            ? new Int32Array(count)
+            : new Uint32Array(count);
       for (let i = 0; i < count; i++) {
-        out[i] = e.dtype === 'F32' ? dv.getFloat32(4 * i, true) : e.dtype === 'I32' ? dv.getInt32(4 * i, true) : dv.getUint32(4 * i, true);
+        out[i] =
+          e.dtype === 'F32'
+            ? dv.getFloat32(4 * i, true)
+            : e.dtype === 'I32'
+              ? dv.getInt32(4 * i, true)
+              : dv.getUint32(4 * i, true);
       }
       return out;
     }
@@ -257,7 +274,8 @@ function decode(raw: Uint8Array, e: HeaderEntry, source: string): AnyTypedArray 
     case 'F8_E4M3':
     case 'F8_E5M2': {
       const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = e.dtype === 'F8_E4M3' ? e4m3ToFloat(raw[i]!) : e5m2ToFloat(raw[i]!);
+      for (let i = 0; i < count; i++)
+        out[i] = e.dtype === 'F8_E4M3' ? e4m3ToFloat(raw[i]!) : e5m2ToFloat(raw[i]!);
       return out;
     }
     case 'BOOL':
@@ -268,7 +286,8 @@ function decode(raw: Uint8Array, e: HeaderEntry, source: string): AnyTypedArray 
     case 'U16':
     case 'I16': {
       const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = e.dtype === 'U16' ? dv.getUint16(2 * i, true) : dv.getInt16(2 * i, true);
+      for (let i = 0; i < count; i++)
+        out[i] = e.dtype === 'U16' ? dv.getUint16(2 * i, true) : dv.getInt16(2 * i, true);
       return out;
     }
     case 'I64':
@@ -324,7 +343,9 @@ export function serializeSafetensors(
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
   const list: [string, HostTensor][] =
-    tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Readonly<Record<string, HostTensor>>);
+    tensors instanceof Map
+      ? [...tensors.entries()]
+      : Object.entries(tensors as Readonly<Record<string, HostTensor>>);
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
   let offset = 0;
@@ -334,7 +355,11 @@ export function serializeSafetensors(
       throw new SafetensorsError(`tensor '${name}': ${t.data.length} values do not fill shape [${t.shape}]`);
     }
     const bytes = t.data.length * 4;
-    header[name] = { dtype: WRITTEN_AS[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    header[name] = {
+      dtype: WRITTEN_AS[t.dtype],
+      shape: [...t.shape],
+      data_offsets: [offset, offset + bytes],
+    };
     offset += bytes;
   }
   let json = new TextEncoder().encode(JSON.stringify(header));
@@ -370,11 +395,13 @@ export async function tensorsToSafetensors(
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<Uint8Array> {
   const list: [string, Tensor][] =
-    tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Readonly<Record<string, Tensor>>);
+    tensors instanceof Map
+      ? [...tensors.entries()]
+      : Object.entries(tensors as Readonly<Record<string, Tensor>>);
+  // All readbacks are recorded before the first is awaited, so they map in parallel.
+  const data = await Promise.all(list.map(([, t]) => t.data()));
   const host = new Map<string, HostTensor>();
-  for (const [name, t] of list) {
-    host.set(name, { dtype: t.dtype, shape: [...t.shape], data: await t.data() });
-  }
+  list.forEach(([name, t], i) => host.set(name, { dtype: t.dtype, shape: [...t.shape], data: data[i]! }));
   return serializeSafetensors(host, metadata);
 }
 

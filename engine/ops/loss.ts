@@ -142,10 +142,14 @@ function focalValues(r: { alpha: number; gamma: number; mode: SigmoidLossMode })
 
 function checkPair(op: string, logits: Tensor, targets: Tensor): void {
   if (logits.dtype !== 'f32' || targets.dtype !== 'f32') {
-    throw new ShapeError(`${op}(${logits.describe()}, ${targets.describe()}): logits and targets must be f32`);
+    throw new ShapeError(
+      `${op}(${logits.describe()}, ${targets.describe()}): logits and targets must be f32`,
+    );
   }
   if (!shapesEqual(logits.shape, targets.shape)) {
-    throw new ShapeError(`${op}: logits ${logits.describe()} and targets ${targets.describe()} differ in shape`);
+    throw new ShapeError(
+      `${op}: logits ${logits.describe()} and targets ${targets.describe()} differ in shape`,
+    );
   }
 }
 
@@ -208,7 +212,14 @@ function rowLosses(logits: Tensor, targets: Tensor, rows: number, p: number, r: 
   });
 }
 
-function elementwiseLoss(logits: Tensor, targets: Tensor, mode: SigmoidLossMode, alpha: number, gamma: number, name: string): Tensor {
+function elementwiseLoss(
+  logits: Tensor,
+  targets: Tensor,
+  mode: SigmoidLossMode,
+  alpha: number,
+  gamma: number,
+  name: string,
+): Tensor {
   const x = contiguous(logits);
   const t = contiguous(targets);
   const out = Tensor.empty(logits.shape, 'f32');
@@ -216,7 +227,13 @@ function elementwiseLoss(logits: Tensor, targets: Tensor, mode: SigmoidLossMode,
   const stream = engine().stream;
   const focal = focalValues({ alpha, gamma, mode });
   const what = () => `${name}(${logits.describe()}, ${targets.describe()}, reduction 'none')`;
-  stream.dispatch1D(sigmoidLossElementwiseKernel(mode), [bind(x), bind(t), bind(out)], { n, ...focal }, n, what);
+  stream.dispatch1D(
+    sigmoidLossElementwiseKernel(mode),
+    [bind(x), bind(t), bind(out)],
+    { n, ...focal },
+    n,
+    what,
+  );
   return recordOp(out, name, [logits, targets], (g) => {
     const gd = contiguous(g);
     const targetGrad = targets.requiresGrad;
@@ -264,7 +281,8 @@ export function binaryCrossEntropyWithLogits(
 ): Tensor {
   checkPair('binaryCrossEntropyWithLogits', logits, targets);
   const reduction = options.reduction ?? 'mean';
-  if (reduction === 'none') return elementwiseLoss(logits, targets, 'bce', 0, 0, 'binaryCrossEntropyWithLogits');
+  if (reduction === 'none')
+    return elementwiseLoss(logits, targets, 'bce', 0, 0, 'binaryCrossEntropyWithLogits');
   return reducedLoss(logits, targets, reduction, 'bce', 0, 0, 'binaryCrossEntropyWithLogits');
 }
 
@@ -299,7 +317,8 @@ export function sigmoidFocalLoss(logits: Tensor, targets: Tensor, options: Focal
     });
   }
   const reduction = options.reduction ?? 'mean';
-  if (reduction === 'none') return elementwiseLoss(logits, targets, 'focal', alpha, gamma, 'sigmoidFocalLoss');
+  if (reduction === 'none')
+    return elementwiseLoss(logits, targets, 'focal', alpha, gamma, 'sigmoidFocalLoss');
   return reducedLoss(logits, targets, reduction, 'focal', alpha, gamma, 'sigmoidFocalLoss');
 }
 
@@ -360,4 +379,3 @@ export function maskLosses(
   });
   return { ce: select(both, 0, 0), dice: select(both, 0, 1), both };
 }
-

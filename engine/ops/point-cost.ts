@@ -108,11 +108,10 @@ export function packProposalMaskList(softs: readonly Tensor[], threshold = 0.5):
     const c = chunks[i]!;
     if (n === 0) return;
     const dense = contiguous(soft);
-    const vec4 = width % 4 === 0;
     const describe = () => `${soft.describe()} threshold ${threshold}`;
     if (c > 0) {
       stream.dispatch1D(
-        packMasksKernel(vec4),
+        packMasksKernel,
         [{ buffer: dense.buffer }, { buffer: bits.buffer }, { buffer: partial.buffer }],
         {
           frames: n * frames,

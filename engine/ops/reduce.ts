@@ -36,14 +36,11 @@ import { engine } from '../runtime.js';
 import { type Shape, contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
-import { threadsPerRow } from './reduce-policy.js';
+import { splitTarget, threadsPerRow } from './reduce-policy.js';
 import { mapOperands } from './elementwise.js';
 import { expand, reshape } from './view.js';
 
 export type Axes = number | readonly number[];
-
-/** Work-balancing targets: about this many workgroups in flight per reduction. */
-const TARGET_GROUPS = 1024;
 
 interface Reduction {
   axes: number[];
@@ -87,20 +84,21 @@ function planPass(
 ): PassPlan {
   const lastRowStride = rowMap.strides[rowMap.strides.length - 1]!;
   const lastColStride = colMap.strides[colMap.strides.length - 1]!;
+  const target = splitTarget();
   const column = rows >= 32 && cols > 1 && lastRowStride === 1 && lastColStride !== 1;
   if (column) {
     const rowGroups = Math.ceil(rows / COLUMN_ROWS);
     let splits = 1;
-    if (allowSplit && rowGroups < TARGET_GROUPS / 4 && cols >= 1024) {
-      splits = Math.min(Math.ceil(cols / 256), Math.ceil(TARGET_GROUPS / rowGroups));
+    if (allowSplit && rowGroups < target / 4 && cols >= 1024) {
+      splits = Math.min(Math.ceil(cols / 256), Math.ceil(target / rowGroups));
     }
     return { shape: 'column', tprLog2: 0, rowGroups, splits, chunk: Math.ceil(cols / splits) };
   }
   const tpr = threadsPerRow(rows, cols);
   const rowGroups = Math.ceil(rows / (REDUCE_WORKGROUP / tpr));
   let splits = 1;
-  if (allowSplit && rowGroups < TARGET_GROUPS / 4 && cols >= 8192) {
-    splits = Math.min(Math.ceil(cols / 4096), Math.ceil(TARGET_GROUPS / rowGroups));
+  if (allowSplit && rowGroups < target / 4 && cols >= 8192) {
+    splits = Math.min(Math.ceil(cols / 4096), Math.ceil(target / rowGroups));
   }
   return {
     shape: 'row',

@@ -37,7 +37,13 @@ export class AdamW extends Optimizer {
     for (const t of s.buffers.values()) fillInPlace(t, 0);
   }
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup, state: ParamState, scale: Tensor | null): void {
+  protected update(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup,
+    state: ParamState,
+    scale: Tensor | null,
+  ): void {
     if (p.size === 0) return;
     const vec4 = useVec4(p.size);
     const n = vec4 ? p.size / 4 : p.size;

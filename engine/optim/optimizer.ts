@@ -5,7 +5,7 @@
  * a group's lr is `optimizer.lr × group.lrMultiplier`.
  */
 import { EngineError } from '../errors.js';
-import { contiguous, tensor } from '../ops/copy.js';
+import { contiguous, fillInPlace, tensor } from '../ops/copy.js';
 import { keep, tidy } from '../scope.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -57,7 +57,9 @@ export abstract class Optimizer {
     this.lr = lr;
     this.maxGradNorm = maxGradNorm;
     const specs: readonly ParamGroupSpec[] =
-      params.length > 0 && params[0] instanceof Tensor ? [{ params: params as readonly Tensor[] }] : (params as readonly ParamGroupSpec[]);
+      params.length > 0 && params[0] instanceof Tensor
+        ? [{ params: params as readonly Tensor[] }]
+        : (params as readonly ParamGroupSpec[]);
     this.groups = specs.map((s) => ({
       params: [...s.params],
       lrMultiplier: s.lrMultiplier ?? 1,
@@ -85,26 +87,35 @@ export abstract class Optimizer {
   protected abstract bufferNames(): readonly string[];
 
   /** Records the fused update of one parameter (dense param, dense grad). */
-  protected abstract update(p: Tensor, grad: Tensor, group: ParamGroup, state: ParamState, scale: Tensor | null): void;
+  protected abstract update(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup,
+    state: ParamState,
+    scale: Tensor | null,
+  ): void;
 
   /**
    * One optimizer step over every parameter that has a gradient. Everything stays on the GPU: with
    * `maxGradNorm` set, the global gradient norm and clip factor are computed there and fused into
-   * the updates. Returns the total gradient norm (a GPU scalar, in the caller's scope) when
+   * the updates (so, unlike clip_grad_norm_, the stored gradients stay unscaled; the updates are
+   * the same). Returns the total gradient norm (a GPU scalar, in the caller's scope) when
    * clipping, else null.
    */
   step(options: StepOptions = {}): Tensor | null {
     return tidy(() => {
       let clip: GradNorm | null = null;
       if (this.maxGradNorm !== null) {
-        if (options.gradScale) throw new EngineError('optimizer.step: gradScale given while maxGradNorm clips');
+        if (options.gradScale)
+          throw new EngineError('optimizer.step: gradScale given while maxGradNorm clips');
         clip = gradNormScale(this.params, this.maxGradNorm);
       }
       const scale = clip ? clip.scale : (options.gradScale ?? null);
       for (const group of this.groups) {
         for (const p of group.params) {
           if (!p.grad) continue;
-          if (!p.isDense()) throw new EngineError(`optimizer: parameter ${p.describe()} is a view, not dense`);
+          if (!p.isDense())
+            throw new EngineError(`optimizer: parameter ${p.describe()} is a view, not dense`);
           const state = this.stateOf(p);
           state.step++;
           const grad = contiguous(p.grad);
@@ -115,10 +126,19 @@ export abstract class Optimizer {
     });
   }
 
-  /** Drops every gradient (PyTorch's set_to_none; the next backward allocates fresh ones). */
-  zeroGrad(): void {
+  /**
+   * Clears every gradient. By default drops them (PyTorch's set_to_none: the next backward
+   * allocates fresh ones, which is cheaper than accumulating into zeros); with
+   * `setToNone: false` fills them with zeros in place.
+   */
+  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
     for (const p of this.params) {
-      p.grad?.dispose();
+      if (!p.grad) continue;
+      if (!setToNone && p.grad.isDense()) {
+        fillInPlace(p.grad, 0);
+        continue;
+      }
+      p.grad.dispose();
       p.grad = null;
     }
   }
@@ -171,7 +191,8 @@ export abstract class Optimizer {
       if (!stepT) continue;
       claimed.add(`${name}.step`);
       const step = await stepT.item();
-      if (!Number.isInteger(step) || step < 0) throw new EngineError(`optimizer state '${name}.step' is ${step}`);
+      if (!Number.isInteger(step) || step < 0)
+        throw new EngineError(`optimizer state '${name}.step' is ${step}`);
       const buffers = new Map<string, Tensor>();
       for (const b of this.bufferNames()) {
         const key = `${name}.${b}`;
@@ -190,7 +211,9 @@ export abstract class Optimizer {
     const unknown = [...tensors.keys()].filter((k) => !claimed.has(k));
     if (unknown.length > 0) {
       for (const s of loaded.values()) for (const t of s.buffers.values()) t.dispose();
-      throw new EngineError(`optimizer state: no parameter for ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`);
+      throw new EngineError(
+        `optimizer state: no parameter for ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`,
+      );
     }
     this.disposeState();
     for (const [p, s] of loaded) this.state.set(p, s);

@@ -60,7 +60,10 @@ export function lrFactorAt(iter: number, schedule: LrSchedule): number {
     }
     case 'poly': {
       // Past maxIters the base of the power would go negative; hold the final value instead.
-      const decay = Math.pow(1 - Math.min(iter, schedule.maxIters) / schedule.maxIters, schedule.power ?? 0.9);
+      const decay = Math.pow(
+        1 - Math.min(iter, schedule.maxIters) / schedule.maxIters,
+        schedule.power ?? 0.9,
+      );
       const ending = schedule.constantEnding ?? 0;
       if (ending > 0 && warm === 1 && decay < ending) return ending;
       return warm * decay;

@@ -38,7 +38,13 @@ export class SGD extends Optimizer {
   /** The first step copies the gradient into the buffer, so its initial contents don't matter. */
   protected initBuffers(_s: ParamState): void {}
 
-  protected update(p: Tensor, grad: Tensor, group: ParamGroup, state: ParamState, scale: Tensor | null): void {
+  protected update(
+    p: Tensor,
+    grad: Tensor,
+    group: ParamGroup,
+    state: ParamState,
+    scale: Tensor | null,
+  ): void {
     if (p.size === 0) return;
     const vec4 = useVec4(p.size);
     const n = vec4 ? p.size / 4 : p.size;

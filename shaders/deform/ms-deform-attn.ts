@@ -76,7 +76,9 @@ export function backwardLayout(levels: number, points: number, channels: number)
   const perLaneRow = 3 * 4 * lp; // bytes per (group, lane) slot row, all (l, p)
   const maxLanes = Math.floor(DEFORM_WORKGROUP_BYTES / perLaneRow) - 1;
   if (maxLanes < 1) {
-    throw new RangeError(`ms_deform_attn backward: ${levels} levels x ${points} points exceed workgroup memory`);
+    throw new RangeError(
+      `ms_deform_attn backward: ${levels} levels x ${points} points exceed workgroup memory`,
+    );
   }
   const lanes = Math.min(base.lanes, maxLanes);
   const byThreads = Math.floor(DEFORM_WORKGROUP_THREADS / lanes);
@@ -92,7 +94,11 @@ function vecType(width: VectorWidth): string {
 function levelParams(levels: number): ParamField[] {
   const out: ParamField[] = [];
   for (let l = 0; l < levels; l++) {
-    out.push({ name: `h${l}`, type: 'u32' }, { name: `w${l}`, type: 'u32' }, { name: `start${l}`, type: 'u32' });
+    out.push(
+      { name: `h${l}`, type: 'u32' },
+      { name: `w${l}`, type: 'u32' },
+      { name: `start${l}`, type: 'u32' },
+    );
   }
   return out;
 }

@@ -84,7 +84,8 @@ fn pv_cos_poly(r: f32) -> f32 {
 }
 fn pv_sincos(x: f32) -> vec2<f32> {
   let k = round(x * 0.6366197723675814);
-  let r = (x - k * 1.5707963705062866) - k * -4.371139000186243e-8;
+  // pi/2 in three parts with short mantissas, so k * part is exact for |k| < 2^13.
+  let r = ((x - k * 1.5703125) - k * 4.837512969970703125e-4) - k * 7.54978995489188216e-8;
   let s = pv_sin_poly(r);
   let c = pv_cos_poly(r);
   switch (i32(k) & 3) {

@@ -238,7 +238,10 @@ export function maskRowLossesReference(
       const xi = x[r * p + j]!;
       const ti = t[r * p + j]!;
       const s = sigmoidReference(xi);
-      sumLoss += options.mode === 'bce' ? bceWithLogitsElementReference(xi, ti) : focalElementReference(xi, ti, options.focal!);
+      sumLoss +=
+        options.mode === 'bce'
+          ? bceWithLogitsElementReference(xi, ti)
+          : focalElementReference(xi, ti, options.focal!);
       inter += s * ti;
       sumP += s;
       sumT += ti;
@@ -250,13 +253,23 @@ export function maskRowLossesReference(
 }
 
 /** Mask2Former's sigmoid_ce_loss: BCE mean over points, summed over masks, / numMasks. */
-export function sigmoidCeLossReference(x: ArrayLike<number>, t: ArrayLike<number>, rows: number, numMasks: number): number {
+export function sigmoidCeLossReference(
+  x: ArrayLike<number>,
+  t: ArrayLike<number>,
+  rows: number,
+  numMasks: number,
+): number {
   const p = rows === 0 ? 0 : x.length / rows;
   return maskRowLossesReference(x, t, rows, p, { mode: 'bce', rowScale: 1 / p, outScale: 1 / numMasks }).ce;
 }
 
 /** Mask2Former's dice_loss: Σ_n [1 − (2Σσ(x)t + 1)/(Σσ(x) + Σt + 1)] / numMasks. */
-export function diceLossReference(x: ArrayLike<number>, t: ArrayLike<number>, rows: number, numMasks: number): number {
+export function diceLossReference(
+  x: ArrayLike<number>,
+  t: ArrayLike<number>,
+  rows: number,
+  numMasks: number,
+): number {
   const p = rows === 0 ? 0 : x.length / rows;
   return maskRowLossesReference(x, t, rows, p, { mode: 'bce', rowScale: 1, outScale: 1 / numMasks }).dice;
 }

@@ -6,7 +6,8 @@
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
 
-export type SgdParam = 'n' | 'lr' | 'weight_decay' | 'momentum' | 'one_minus_dampening' | 'first' | 'nesterov';
+export type SgdParam =
+  'n' | 'lr' | 'weight_decay' | 'momentum' | 'one_minus_dampening' | 'first' | 'nesterov';
 
 const cache = new Map<string, KernelSpec<SgdParam>>();
 

@@ -138,6 +138,17 @@ describe(`unary ops (${platformName})`, () => {
     });
   });
 
+  it('sin and cos are accurate to ~1e-6 over |x| <= 100 (built-ins only promise 2^-11)', async () => {
+    const xs = Array.from({ length: 1001 }, (_, i) => -100 + i * 0.2 + 0.013);
+    const [s, c] = await tidyAsync(async () => {
+      const x = tensor(xs, [xs.length]);
+      return [await unary('sin', x).data(), await unary('cos', x).data()];
+    });
+    const fx = xs.map(Math.fround);
+    expectClose(s, fx.map(Math.sin), { atol: 2e-6, rtol: 0 });
+    expectClose(c, fx.map(Math.cos), { atol: 2e-6, rtol: 0 });
+  });
+
   it('tanh keeps relative accuracy near zero', async () => {
     const xs = [1e-6, -3e-4, 0.01, 0.3, -0.54, 0.56, 0.9];
     const out = await tidyAsync(() => tanh(tensor(xs, [xs.length])).data());

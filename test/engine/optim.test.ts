@@ -177,7 +177,12 @@ describe(`optimizer kernels vs the float64 reference (${platformName})`, () => {
       ref = sgdReference(ref[0], g, ref[1], h);
     }
     expectClose(await p.data(), ref[0], { atol: 1e-6, rtol: 1e-5 });
+    const grad = p.grad!;
+    opt.zeroGrad({ setToNone: false });
+    expect(p.grad).toBe(grad);
+    expect(Array.from(await grad.data())).toEqual(new Array(n).fill(0));
     opt.zeroGrad();
+    expect(p.grad).toBeNull();
     opt.dispose();
     p.dispose();
   });
@@ -232,10 +237,17 @@ describe(`optimizer state (${platformName})`, () => {
     const random = rng(9);
     const shapes = [[6, 4], [5]];
     const init = shapes.map((s) => randomArray(s[0]! * (s[1] ?? 1), random));
-    const grads = Array.from({ length: 4 }, () => shapes.map((s) => randomArray(s[0]! * (s[1] ?? 1), random)));
+    const grads = Array.from({ length: 4 }, () =>
+      shapes.map((s) => randomArray(s[0]! * (s[1] ?? 1), random)),
+    );
     const make = () => {
       const ps = shapes.map((s, i) => parameter(keep(tensor(init[i]!, s)), `m.p${i}`));
-      return { ps, opt: new AdamW([{ params: [ps[0]!] }, { params: [ps[1]!], weightDecay: 0, lrMultiplier: 0.5 }], { lr: 0.05 }) };
+      return {
+        ps,
+        opt: new AdamW([{ params: [ps[0]!] }, { params: [ps[1]!], weightDecay: 0, lrMultiplier: 0.5 }], {
+          lr: 0.05,
+        }),
+      };
     };
     const run = (ps: Tensor[], opt: Optimizer, from: number, to: number) => {
       for (let k = from; k < to; k++) {
@@ -257,9 +269,14 @@ describe(`optimizer state (${platformName})`, () => {
     const second = make();
     await tidyAsync(async () => {
       const { tensors: saved } = safetensorsToTensors(bytes);
-      expect([...saved.keys()].sort()).toEqual(
-        ['m.p0.exp_avg', 'm.p0.exp_avg_sq', 'm.p0.step', 'm.p1.exp_avg', 'm.p1.exp_avg_sq', 'm.p1.step'],
-      );
+      expect([...saved.keys()].sort()).toEqual([
+        'm.p0.exp_avg',
+        'm.p0.exp_avg_sq',
+        'm.p0.step',
+        'm.p1.exp_avg',
+        'm.p1.exp_avg_sq',
+        'm.p1.step',
+      ]);
       await second.opt.loadStateTensors(saved);
       const { tensors: ps } = safetensorsToTensors(paramBytes);
       // The fresh parameters take the saved values.

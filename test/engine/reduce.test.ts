@@ -170,6 +170,24 @@ describe(`reductions forward (${platformName})`, () => {
     });
   });
 
+  it('split column reductions (partial states, second pass) for every family', async () => {
+    const shape = [3000, 40];
+    const data = randomArray(120_000, rng(8), -4, 4).map(Math.fround);
+    await tidyAsync(async () => {
+      const x = tensor(data, shape);
+      for (const op of ['sum', 'max', 'min', 'logsumexp'] as const) {
+        const ref = reduceReference(data, shape, [0], op);
+        expectClose(await OPS[op](x, 0).data(), ref.values, { atol: 1e-4, rtol: 1e-5 });
+      }
+      expect(Array.from(await argmax(x, 0).data())).toEqual(
+        reduceReference(data, shape, [0], 'argmax').values,
+      );
+      expect(Array.from(await argmin(x, 0).data())).toEqual(
+        reduceReference(data, shape, [0], 'argmin').values,
+      );
+    });
+  });
+
   it('argmax/argmin ties pick the first index', async () => {
     await tidyAsync(async () => {
       const x = tensor([1, 3, 3, 2, 5, 5, 5, 5, 0, -1, 0, -1], [3, 4]);

@@ -96,10 +96,12 @@ describe(`safetensors (${platformName})`, () => {
     await tidyAsync(async () => {
       const a = tensor([1.5, -2, 3, 4, 5, 6], [2, 3]);
       const b = tensor([9, -9], [2], 'i32');
-      const bytes = await tensorsToSafetensors(new Map([
-        ['a', a],
-        ['b', b],
-      ]));
+      const bytes = await tensorsToSafetensors(
+        new Map([
+          ['a', a],
+          ['b', b],
+        ]),
+      );
       const { tensors } = safetensorsToTensors(bytes);
       expect(tensors.get('a')!.shape).toEqual([2, 3]);
       expect(Array.from(await tensors.get('a')!.data())).toEqual([1.5, -2, 3, 4, 5, 6]);
@@ -175,7 +177,10 @@ describe(`safetensors (${platformName})`, () => {
       'gap',
     );
     expectError(() => parseSafetensors(handBuilt(ok, f32Bytes([1, 2, 3]))), 'cover 8 of the 12');
-    expectError(() => parseSafetensors(handBuilt('{"__metadata__":{"a":1}}', new Uint8Array(0))), '__metadata__.a');
+    expectError(
+      () => parseSafetensors(handBuilt('{"__metadata__":{"a":1}}', new Uint8Array(0))),
+      '__metadata__.a',
+    );
     const big = new Uint8Array(8);
     new DataView(big.buffer).setBigInt64(0, 2n ** 40n, true);
     expectError(
