@@ -15,6 +15,8 @@ export interface AdapterReport {
   description: string;
   /** True for software adapters (SwiftShader, llvmpipe) and Dawn's fallback adapter. */
   isCpu: boolean;
+  /** Where the adapter came from: 'Dawn (Vulkan, SwiftShader) in Node', 'navigator.gpu', ... */
+  backend: string;
   featureLevel: 'core' | 'compatibility';
   features: string[];
   limits: Record<string, number>;
@@ -150,6 +152,7 @@ export async function acquireDevice(gpu: GPU, options: AcquireOptions): Promise<
     device: info.device,
     description: info.description,
     isCpu: isCpuAdapter(info, isFallback),
+    backend: options.origin,
     featureLevel,
     features: [...device.features].sort(),
     limits: limitsRecord(device.limits),

@@ -6,14 +6,28 @@
  */
 import { engine } from '../runtime.js';
 
+let forced: 'gpu' | 'cpu' | null = null;
+
+/** Tests: run the GPU (or CPU) policy on any adapter, so both code paths are checked. */
+export function forceReducePolicy(policy: 'gpu' | 'cpu' | null): void {
+  forced = policy;
+}
+
+function cpuPolicy(): boolean {
+  return forced ? forced === 'cpu' : engine().gpu.report.isCpu;
+}
+
 export function threadsPerRow(rows: number, cols: number): number {
-  const cap = engine().gpu.report.isCpu ? (rows >= 2048 ? 1 : rows >= 64 ? 4 : 16) : 256;
+  const cap = cpuPolicy() ? (rows >= 2048 ? 1 : rows >= 64 ? 4 : 16) : 256;
   let tpr = 1;
   while (tpr < Math.min(cap, Math.ceil(cols / 4))) tpr *= 2;
   return tpr;
 }
 
-/** Workgroups a long reduction is split into: enough to fill a GPU, few on a CPU adapter. */
+/**
+ * Workgroups a long reduction is split into: enough to fill a GPU. On a CPU adapter each
+ * workgroup costs about a millisecond whatever its work, so there rows are never split.
+ */
 export function splitTarget(): number {
-  return engine().gpu.report.isCpu ? 32 : 1024;
+  return cpuPolicy() ? 1 : 1024;
 }

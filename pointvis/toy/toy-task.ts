@@ -14,19 +14,21 @@ export interface ToyResult {
   targetAccuracy: number;
   passed: boolean;
   seconds: number;
-  /** Live bytes after the first and the last step: equal when nothing leaks. */
-  liveBytesAfterFirstStep: number;
-  liveBytesAfterLastStep: number;
+  /** Live tensor bytes and buffers ever created, after each step: flat when nothing leaks. */
+  liveBytesPerStep: number[];
+  createdBuffersPerStep: number[];
 }
 
-/** Two spirals of `perClass` points each, with labels 0 and 1 (deterministic). */
+export const TOY_CLASSES = 3;
+
+/** Three interleaved spiral arms of `perClass` points each, 1.5 turns long (deterministic). */
 export function spirals(perClass: number): { xy: number[]; labels: number[] } {
   const xy: number[] = [];
   const labels: number[] = [];
-  for (let c = 0; c < 2; c++) {
+  for (let c = 0; c < TOY_CLASSES; c++) {
     for (let i = 0; i < perClass; i++) {
-      const r = 0.15 + (0.85 * i) / perClass;
-      const angle = 1.75 * Math.PI * (i / perClass) + c * Math.PI;
+      const r = 0.1 + (0.9 * i) / perClass;
+      const angle = 3 * Math.PI * (i / perClass) + (2 * Math.PI * c) / TOY_CLASSES;
       xy.push(r * Math.cos(angle), r * Math.sin(angle));
       labels.push(c);
     }
@@ -46,11 +48,12 @@ export async function trainToyTask(options: {
   const n = data.labels.length;
   const x = tensor(data.xy, [n, 2]);
   const y = tensor(data.labels, [n], 'i32');
-  const model = new Mlp([2, 64, 64, 2], seed);
+  const model = new Mlp([2, 64, 64, TOY_CLASSES], seed);
   const optimizer = new AdamW(model.parameters(), { lr: 0.02, weightDecay: 0 });
   let firstLoss = NaN;
   let lastLoss = NaN;
-  let liveAfterFirst = 0;
+  const liveBytesPerStep: number[] = [];
+  const createdBuffersPerStep: number[] = [];
   for (let step = 0; step < steps; step++) {
     const readLoss = step === 0 || step === steps - 1 || step % 25 === 0;
     const loss = await tidyAsync(async () => {
@@ -60,11 +63,10 @@ export async function trainToyTask(options: {
       optimizer.step();
       return readLoss ? await l.item() : NaN;
     });
-    if (step === 0) {
-      firstLoss = loss;
-      await engine().sync();
-      liveAfterFirst = engine().pool.snapshot().liveBytes;
-    }
+    const pool = engine().pool.snapshot();
+    liveBytesPerStep.push(pool.liveBytes);
+    createdBuffersPerStep.push(pool.createdBuffers);
+    if (step === 0) firstLoss = loss;
     if (readLoss) {
       lastLoss = loss;
       log(`step ${String(step).padStart(4)}  loss ${loss.toFixed(4)}`);
@@ -75,9 +77,7 @@ export async function trainToyTask(options: {
     const predicted = argmax(model.forward(x), 1);
     return mean(cast(eq(cast(predicted, 'i32'), y), 'f32')).item();
   });
-  await engine().sync();
-  const liveAfterLast = engine().pool.snapshot().liveBytes;
-  optimizer.dispose?.();
+  optimizer.dispose();
   model.dispose();
   x.dispose();
   y.dispose();
@@ -89,7 +89,7 @@ export async function trainToyTask(options: {
     targetAccuracy,
     passed: accuracy >= targetAccuracy,
     seconds: (performance.now() - started) / 1000,
-    liveBytesAfterFirstStep: liveAfterFirst,
-    liveBytesAfterLastStep: liveAfterLast,
+    liveBytesPerStep,
+    createdBuffersPerStep,
   };
 }

@@ -61,11 +61,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     tile[(k * STEP + lid / 32u) * PITCH + bit] = v;
     w += STEP;
-    xw += STEP;
-    while (xw >= params.words_per_row) {
-      xw -= params.words_per_row;
-      y += 1u;
-    }
+    y = w / params.words_per_row;
+    xw = w % params.words_per_row;
   }
   workgroupBarrier();
   let mine = first + lid;

@@ -64,6 +64,30 @@ function highest(dtype: DType): string {
 }
 
 /** WGSL: the State type, identity, load of one raw element, combine and final value. */
+/**
+ * WGSL of a thread's private accumulator over its strided run of elements. f32 sums use
+ * Neumaier compensation (a thread may add up tens of thousands of values when rows are not
+ * split); the other states accumulate with st_combine.
+ */
+function accumulatorCode(family: ReduceFamily, t: DType): string {
+  if (family === 'sum' && t === 'f32') {
+    return `
+fn acc_init() -> vec2<f32> { return vec2<f32>(0.0, 0.0); }
+fn acc_push(a: vec2<f32>, x: f32) -> vec2<f32> {
+  let s = a.x + x;
+  let c = select((x - s) + a.x, (a.x - s) + x, abs(a.x) >= abs(x));
+  return vec2<f32>(s, a.y + c);
+}
+fn acc_done(a: vec2<f32>) -> f32 { return a.x + a.y; }
+`;
+  }
+  return `
+fn acc_init() -> State { return st_identity(); }
+fn acc_push(a: State, x: State) -> State { return st_combine(a, x); }
+fn acc_done(a: State) -> State { return a; }
+`;
+}
+
 function stateCode(family: ReduceFamily, t: DType): string {
   const inf = 'var<private> pv_inf_bits: u32 = 0x7f800000u;';
   switch (family) {
@@ -171,6 +195,7 @@ function buildReduceKernel(v: ReduceVariant): KernelSpec {
   const common = `
 alias OutT = ${outT};
 ${stateCode(v.family, v.dtype)}
+${accumulatorCode(v.family, v.dtype)}
 ${indexMapFn('row', v.rowRank)}
 ${indexMapFn('col', v.colRank)}
 ${load}
@@ -202,16 +227,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let tpr = 1u << params.tpr_log2;
   let row = (wg % params.row_groups) * (WG_X >> params.tpr_log2) + (lid >> params.tpr_log2);
   let lane = lid & (tpr - 1u);
-  var acc = st_identity();
+  var acc = acc_init();
   if (row < params.rows) {
     let base = row_index(row);
     let start = split * params.chunk;
     let end = min(start + params.chunk, params.cols);
     for (var c = start + lane; c < end; c += tpr) {
-      acc = st_combine(acc, st_load(base, c));
+      acc = acc_push(acc, st_load(base, c));
     }
   }
-  sh[lid] = acc;
+  sh[lid] = acc_done(acc);
   workgroupBarrier();
   for (var s = tpr >> 1u; s > 0u; s = s >> 1u) {
     if (lane < s) { sh[lid] = st_combine(sh[lid], sh[lid + s]); }
@@ -231,16 +256,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (wg >= params.groups) { return; }
   let split = wg / params.row_groups;
   let row = (wg % params.row_groups) * WG_X + lidv.x;
-  var acc = st_identity();
+  var acc = acc_init();
   if (row < params.rows) {
     let base = row_index(row);
     let start = split * params.chunk;
     let end = min(start + params.chunk, params.cols);
     for (var c = start + lidv.y; c < end; c += WG_Y) {
-      acc = st_combine(acc, st_load(base, c));
+      acc = acc_push(acc, st_load(base, c));
     }
   }
-  sh[lid] = acc;
+  sh[lid] = acc_done(acc);
   workgroupBarrier();
   if (lidv.y == 0u && row < params.rows) {
     var st = sh[lidv.x];

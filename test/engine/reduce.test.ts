@@ -19,6 +19,7 @@ import {
   tidyAsync,
   zeros,
 } from '../../engine/index.js';
+import { forceReducePolicy } from '../../engine/ops/reduce-policy.js';
 import { stridedCopyReference } from '../../shaders/core/copy.js';
 import { type ReduceOp, reduceReference } from '../../shaders/reduce/reduce.js';
 import { selectGradReference } from '../../shaders/reduce/select-grad.js';
@@ -57,6 +58,19 @@ function permutedData(data: ArrayLike<number>, shape: number[], dims: number[]):
   );
 }
 
+/**
+ * Runs `fn` under the GPU or the CPU-adapter launch policy (threads per row, row splitting), so
+ * both paths (incl. two-pass split reductions) are checked on every adapter.
+ */
+async function withPolicy<T>(policy: 'gpu' | 'cpu', fn: () => Promise<T>): Promise<T> {
+  forceReducePolicy(policy);
+  try {
+    return await fn();
+  } finally {
+    forceReducePolicy(null);
+  }
+}
+
 describe(`reductions forward (${platformName})`, () => {
   const random = rng(3);
   const cases: { shape: number[]; axes: number[] | undefined }[] = [
@@ -72,39 +86,42 @@ describe(`reductions forward (${platformName})`, () => {
     { shape: [40, 33], axes: [1] },
     { shape: [5, 600], axes: [1] },
   ];
-  for (const { shape, axes } of cases) {
-    it(`all ops over [${shape}] axes ${axes ? `[${axes}]` : 'all'} (keepdim both ways)`, async () => {
+  cases.forEach(({ shape, axes }, caseIndex) => {
+    const policy = caseIndex % 2 === 0 ? 'gpu' : 'cpu';
+    it(`all ops over [${shape}] axes ${axes ? `[${axes}]` : 'all'} (keepdim both ways, ${policy} policy)`, async () => {
       const n = shape.reduce((a, b) => a * b, 1);
       const data = randomArray(n, random, -3, 3).map(Math.fround);
-      await tidyAsync(async () => {
-        const x = tensor(data, shape);
-        for (const [name, fn] of Object.entries(OPS)) {
-          for (const keepdim of [false, true]) {
-            const ref = reduceReference(
-              data,
-              shape,
-              axes ?? shape.map((_, i) => i),
-              name as ReduceOp,
-              keepdim,
-            );
-            const y = fn(x, axes, keepdim);
-            expect(y.shape, `${name} shape`).toEqual(ref.outShape);
-            expectClose(await y.data(), ref.values, { atol: 1e-5, rtol: 1e-5 });
+      await withPolicy(policy, () =>
+        tidyAsync(async () => {
+          const x = tensor(data, shape);
+          for (const [name, fn] of Object.entries(OPS)) {
+            for (const keepdim of [false, true]) {
+              const ref = reduceReference(
+                data,
+                shape,
+                axes ?? shape.map((_, i) => i),
+                name as ReduceOp,
+                keepdim,
+              );
+              const y = fn(x, axes, keepdim);
+              expect(y.shape, `${name} shape`).toEqual(ref.outShape);
+              expectClose(await y.data(), ref.values, { atol: 1e-5, rtol: 1e-5 });
+            }
           }
-        }
-        if (!axes || axes.length === 1) {
-          const ax = axes?.[0];
-          const all = shape.map((_, i) => i);
-          expect(Array.from(await argmax(x, ax).data())).toEqual(
-            reduceReference(data, shape, ax === undefined ? all : [ax], 'argmax').values,
-          );
-          expect(Array.from(await argmin(x, ax, true).data())).toEqual(
-            reduceReference(data, shape, ax === undefined ? all : [ax], 'argmin').values,
-          );
-        }
-      });
+          if (!axes || axes.length === 1) {
+            const ax = axes?.[0];
+            const all = shape.map((_, i) => i);
+            expect(Array.from(await argmax(x, ax).data())).toEqual(
+              reduceReference(data, shape, ax === undefined ? all : [ax], 'argmax').values,
+            );
+            expect(Array.from(await argmin(x, ax, true).data())).toEqual(
+              reduceReference(data, shape, ax === undefined ? all : [ax], 'argmin').values,
+            );
+          }
+        }),
+      );
     });
-  }
+  });
 
   it('permuted and sliced inputs are reduced in place (vs reference on the materialized view)', async () => {
     const shape = [4, 6, 5];
@@ -135,74 +152,82 @@ describe(`reductions forward (${platformName})`, () => {
     expect(Array.from(out)).toEqual([1000, 2000, 3000]);
   });
 
-  it('a 1e6-element sum, mean, max and argmax match float64 (two-pass split)', async () => {
-    const n = 1_000_000;
-    const r = rng(99);
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = r() * 2 - 0.5;
-    let total = 0;
-    let best = 0;
-    for (let i = 0; i < n; i++) {
-      total += data[i]!;
-      if (data[i]! > data[best]!) best = i;
-    }
-    await tidyAsync(async () => {
-      const x = tensor(data, [n]);
-      expectClose([await sum(x).item()], [total], { atol: 0, rtol: 2e-6 });
-      expectClose([await mean(x).item()], [total / n], { atol: 0, rtol: 2e-6 });
-      expect(await max(x).item()).toBe(data[best]);
-      expect(await argmax(x).item()).toBe(best);
-      // The same data as a column reduction ([250000, 4] over axis 0) and a few long rows.
-      const cols = await sum(tensor(data, [250_000, 4]), 0).data();
-      const rows = await sum(tensor(data, [4, 250_000]), 1).data();
-      const colRef = [0, 1, 2, 3].map((c) => {
-        let s = 0;
-        for (let i = c; i < n; i += 4) s += data[i]!;
-        return s;
-      });
-      const rowRef = [0, 1, 2, 3].map((rr) => {
-        let s = 0;
-        for (let i = rr * 250_000; i < (rr + 1) * 250_000; i++) s += data[i]!;
-        return s;
-      });
-      expectClose(cols, colRef, { atol: 0, rtol: 5e-6 });
-      expectClose(rows, rowRef, { atol: 0, rtol: 5e-6 });
+  for (const policy of ['gpu', 'cpu'] as const) {
+    it(`a 1e6-element sum, mean, max and argmax match float64 (${policy} policy${policy === 'gpu' ? ': two-pass split' : ''})`, async () => {
+      const n = 1_000_000;
+      const r = rng(99);
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = r() * 2 - 0.5;
+      let total = 0;
+      let best = 0;
+      for (let i = 0; i < n; i++) {
+        total += data[i]!;
+        if (data[i]! > data[best]!) best = i;
+      }
+      await withPolicy(policy, () =>
+        tidyAsync(async () => {
+          const x = tensor(data, [n]);
+          expectClose([await sum(x).item()], [total], { atol: 0, rtol: 2e-6 });
+          expectClose([await mean(x).item()], [total / n], { atol: 0, rtol: 2e-6 });
+          expect(await max(x).item()).toBe(data[best]);
+          expect(await argmax(x).item()).toBe(best);
+          // The same data as a column reduction ([250000, 4] over axis 0) and a few long rows.
+          const cols = await sum(tensor(data, [250_000, 4]), 0).data();
+          const rows = await sum(tensor(data, [4, 250_000]), 1).data();
+          const colRef = [0, 1, 2, 3].map((c) => {
+            let s = 0;
+            for (let i = c; i < n; i += 4) s += data[i]!;
+            return s;
+          });
+          const rowRef = [0, 1, 2, 3].map((rr) => {
+            let s = 0;
+            for (let i = rr * 250_000; i < (rr + 1) * 250_000; i++) s += data[i]!;
+            return s;
+          });
+          expectClose(cols, colRef, { atol: 0, rtol: 5e-6 });
+          expectClose(rows, rowRef, { atol: 0, rtol: 5e-6 });
+        }),
+      );
     });
-  });
+  }
 
   it('split column reductions (partial states, second pass) for every family', async () => {
     const shape = [3000, 40];
     const data = randomArray(120_000, rng(8), -4, 4).map(Math.fround);
-    await tidyAsync(async () => {
-      const x = tensor(data, shape);
-      for (const op of ['sum', 'max', 'min', 'logsumexp'] as const) {
-        const ref = reduceReference(data, shape, [0], op);
-        expectClose(await OPS[op](x, 0).data(), ref.values, { atol: 1e-4, rtol: 1e-5 });
-      }
-      expect(Array.from(await argmax(x, 0).data())).toEqual(
-        reduceReference(data, shape, [0], 'argmax').values,
-      );
-      expect(Array.from(await argmin(x, 0).data())).toEqual(
-        reduceReference(data, shape, [0], 'argmin').values,
-      );
-    });
+    await withPolicy('gpu', () =>
+      tidyAsync(async () => {
+        const x = tensor(data, shape);
+        for (const op of ['sum', 'max', 'min', 'logsumexp'] as const) {
+          const ref = reduceReference(data, shape, [0], op);
+          expectClose(await OPS[op](x, 0).data(), ref.values, { atol: 1e-4, rtol: 1e-5 });
+        }
+        expect(Array.from(await argmax(x, 0).data())).toEqual(
+          reduceReference(data, shape, [0], 'argmax').values,
+        );
+        expect(Array.from(await argmin(x, 0).data())).toEqual(
+          reduceReference(data, shape, [0], 'argmin').values,
+        );
+      }),
+    );
   });
 
   it('argmax/argmin ties pick the first index', async () => {
-    await tidyAsync(async () => {
-      const x = tensor([1, 3, 3, 2, 5, 5, 5, 5, 0, -1, 0, -1], [3, 4]);
-      expect(Array.from(await argmax(x, 1).data())).toEqual([1, 0, 0]);
-      expect(Array.from(await argmin(x, 1).data())).toEqual([0, 0, 1]);
-      expect(Array.from(await argmax(x, 0).data())).toEqual([1, 1, 1, 1]);
-      expect(await argmax(x).item()).toBe(4);
-      // Long rows with ties spread over the split partials.
-      const long = new Float32Array(50_000).fill(1);
-      long[30_000] = 2;
-      long[40_000] = 2;
-      expect(await argmax(tensor(long, [50_000])).item()).toBe(30_000);
-      const flat = new Float32Array(50_000).fill(-4);
-      expect(await argmin(tensor(flat, [50_000])).item()).toBe(0);
-    });
+    await withPolicy('gpu', () =>
+      tidyAsync(async () => {
+        const x = tensor([1, 3, 3, 2, 5, 5, 5, 5, 0, -1, 0, -1], [3, 4]);
+        expect(Array.from(await argmax(x, 1).data())).toEqual([1, 0, 0]);
+        expect(Array.from(await argmin(x, 1).data())).toEqual([0, 0, 1]);
+        expect(Array.from(await argmax(x, 0).data())).toEqual([1, 1, 1, 1]);
+        expect(await argmax(x).item()).toBe(4);
+        // Long rows with ties spread over the split partials.
+        const long = new Float32Array(50_000).fill(1);
+        long[30_000] = 2;
+        long[40_000] = 2;
+        expect(await argmax(tensor(long, [50_000])).item()).toBe(30_000);
+        const flat = new Float32Array(50_000).fill(-4);
+        expect(await argmin(tensor(flat, [50_000])).item()).toBe(0);
+      }),
+    );
   });
 
   it('integer reductions keep their dtype', async () => {

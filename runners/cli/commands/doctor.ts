@@ -29,6 +29,7 @@ export function registerDoctor(program: Command): void {
       const limits = Object.fromEntries(KEY_LIMITS.map((k) => [k, r.limits[k]]));
       if (!opts.json) {
         console.log(`adapter   ${adapterName(r)}`);
+        console.log(`backend   ${r.backend}`);
         console.log(`kind      ${r.isCpu ? 'CPU (software)' : 'GPU (hardware)'}, feature level ${r.featureLevel}`);
         console.log(`features  ${r.features.join(', ') || '(none)'}`);
         for (const [k, v] of Object.entries(limits)) console.log(`limit     ${k} = ${v}`);
