@@ -24,7 +24,14 @@ export interface PointCostBenchConfig {
   reps: number;
 }
 
-const DEFAULT_CONFIG: PointCostBenchConfig = { videos: 16, proposals: 100, frames: 20, side: 64, objects: 5, reps: 5 };
+const DEFAULT_CONFIG: PointCostBenchConfig = {
+  videos: 16,
+  proposals: 100,
+  frames: 20,
+  side: 64,
+  objects: 5,
+  reps: 5,
+};
 
 function mulberry(seed: number): () => number {
   let a = seed >>> 0;
@@ -86,7 +93,9 @@ function makeVideo(c: PointCostBenchConfig, random: () => number): BenchVideo {
     return null;
   };
   const points = Array.from({ length: c.objects }, (_, j) =>
-    Array.from({ length: T }, (_, t) => [pick(j, t, true), pick(j, t, false)].filter((p): p is LabeledPoint => p !== null)),
+    Array.from({ length: T }, (_, t) =>
+      [pick(j, t, true), pick(j, t, false)].filter((p): p is LabeledPoint => p !== null),
+    ),
   );
   return { soft, bits, maskness, confidence: Array.from({ length: R }, () => random()), points };
 }
@@ -136,7 +145,9 @@ async function maxDiff(inputs: MatcherVideo[], expected: number[][]): Promise<nu
     const data = await costs.cost.data();
     let worst = 0;
     const per = costs.maxObjects * costs.maxProposals;
-    expected.forEach((e, b) => e.forEach((x, i) => (worst = Math.max(worst, Math.abs(data[b * per + i]! - x)))));
+    expected.forEach((e, b) =>
+      e.forEach((x, i) => (worst = Math.max(worst, Math.abs(data[b * per + i]! - x)))),
+    );
     return worst;
   });
 }
@@ -197,7 +208,14 @@ export async function benchPointCost(overrides: Partial<PointCostBenchConfig> = 
     ];
     for (const [name, inputs, cpuMs, expected] of cases) {
       const gpuMs = await timeGpu(run(inputs), c.reps);
-      entries.push({ name, ...config, gpuMs, cpuMs, ratio: cpuMs / gpuMs, maxAbsDiff: await maxDiff(inputs, expected) });
+      entries.push({
+        name,
+        ...config,
+        gpuMs,
+        cpuMs,
+        ratio: cpuMs / gpuMs,
+        maxAbsDiff: await maxDiff(inputs, expected),
+      });
     }
   } finally {
     for (const t of [...softTensors, ...bitTensors]) t.dispose();

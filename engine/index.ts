@@ -25,3 +25,4 @@ export * from './ops/hungarian.js';
 export * from './ops/point-cost.js';
 export * from './ops/matmul.js';
 export * from './ops/deform-attn.js';
+export * from './ops/attention.js';

@@ -90,6 +90,8 @@ export function msDeformAttn(
     queries: pr.queries,
     tokens: pr.tokens,
     chunks,
+    levels: pr.levels,
+    points: pr.points,
     ...levelParamValues(shapes),
   };
   const stream = engine().stream;

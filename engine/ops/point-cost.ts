@@ -11,9 +11,13 @@
  * bits from soft masks and measures maskness in the same pass. Matching is discrete, so none of
  * these ops records a gradient.
  */
-import { PACK_WORDS, masknessKernel, packMasksKernel } from '../../shaders/pointcost/pack.js';
+import { MASKNESS_WG, PACK_WORDS, masknessKernel, packMasksKernel } from '../../shaders/pointcost/pack.js';
 import { COVERAGE_WG, coverageKernel } from '../../shaders/pointcost/coverage.js';
-import { type CostWeights, OBJECT_COSTS_WG, objectCostsKernel } from '../../shaders/pointcost/object-costs.js';
+import {
+  type CostWeights,
+  OBJECT_COSTS_WG,
+  objectCostsKernel,
+} from '../../shaders/pointcost/object-costs.js';
 import { wordsPerRow } from '../../shaders/pointcost/layout.js';
 import {
   type CostNormalization,
@@ -108,10 +112,11 @@ export function packProposalMaskList(softs: readonly Tensor[], threshold = 0.5):
     const c = chunks[i]!;
     if (n === 0) return;
     const dense = contiguous(soft);
+    const vec4 = width % 4 === 0;
     const describe = () => `${soft.describe()} threshold ${threshold}`;
     if (c > 0) {
       stream.dispatch1D(
-        packMasksKernel,
+        packMasksKernel(vec4),
         [{ buffer: dense.buffer }, { buffer: bits.buffer }, { buffer: partial.buffer }],
         {
           frames: n * frames,
@@ -140,7 +145,7 @@ export function packProposalMaskList(softs: readonly Tensor[], threshold = 0.5):
         inv_pixels: height * width > 0 ? 1 / (height * width) : 0,
         inv_frames: frames > 0 ? 1 / frames : 0,
       },
-      n,
+      n * MASKNESS_WG,
       describe,
     );
     partialOffset += n * frames * c;
@@ -195,12 +200,16 @@ function checkBounds(bits: Tensor, scores: Tensor, problems: readonly PointCostP
     if (p.frames * frameWords > 0) {
       const last = p.maskOffset + (p.proposals - 1) * p.proposalStride + p.frames * frameWords;
       if (last > bits.size) {
-        throw new ShapeError(`pointCostMatrices: problem ${b}'s masks end at word ${last}, past ${bits.describe()}`);
+        throw new ShapeError(
+          `pointCostMatrices: problem ${b}'s masks end at word ${last}, past ${bits.describe()}`,
+        );
       }
     }
     const lastScore = p.scoreOffset + (p.proposals - 1) * p.scoreStride;
     if (lastScore >= scores.size) {
-      throw new ShapeError(`pointCostMatrices: problem ${b} reads score ${lastScore} of ${scores.describe()}`);
+      throw new ShapeError(
+        `pointCostMatrices: problem ${b} reads score ${lastScore} of ${scores.describe()}`,
+      );
     }
   });
 }
@@ -217,7 +226,8 @@ export function pointCostMatrices(
   options: PointCostOptions = {},
 ): PointCostMatrices {
   if (bits.dtype !== 'u32') throw new ShapeError(`pointCostMatrices: bits ${bits.describe()} must be u32`);
-  if (scores.dtype !== 'f32') throw new ShapeError(`pointCostMatrices: scores ${scores.describe()} must be f32`);
+  if (scores.dtype !== 'f32')
+    throw new ShapeError(`pointCostMatrices: scores ${scores.describe()} must be f32`);
   checkBounds(bits, scores, problems);
   const weights = resolveCostWeights(options.weights);
   const pad = options.pad ?? 0;

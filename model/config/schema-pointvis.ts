@@ -141,7 +141,7 @@ const decoderSchema: ObjectSchema<TransformerDecoderConfig> = obj<TransformerDec
   },
 );
 
-const rgb = (doc: string) => list(num(), { minLength: 3, maxLength: 3, doc });
+const rgb = (doc: string) => list<number>(num(), { minLength: 3, maxLength: 3, doc });
 
 const modelSchema: ObjectSchema<ModelConfig> = obj<ModelConfig>(
   {

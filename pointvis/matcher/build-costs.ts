@@ -36,7 +36,9 @@ function pixelObjects(video: MatcherVideo, block: VideoBlock, b: number, file: s
       frames: o.points.map((pts, t) =>
         pts === null || pts === undefined
           ? null
-          : pts.map((p, k) => toPixelPoint(p, grid, { file, field: `videos[${b}].objects[${j}].points[${t}][${k}]` })),
+          : pts.map((p, k) =>
+              toPixelPoint(p, grid, { file, field: `videos[${b}].objects[${j}].points[${t}][${k}]` }),
+            ),
       ),
     };
   });
@@ -113,7 +115,10 @@ export function buildPointCosts(videos: readonly MatcherVideo[], options: Matche
  * Scores are the proposals' maskness in that frame (or over the video, `perFrameScore: 'video'`),
  * or the given confidence scores.
  */
-export function buildPerFramePointCosts(videos: readonly MatcherVideo[], options: MatcherOptions = {}): PointCosts {
+export function buildPerFramePointCosts(
+  videos: readonly MatcherVideo[],
+  options: MatcherOptions = {},
+): PointCosts {
   const file = options.source ?? DEFAULT_SOURCE;
   const presence = options.presence ?? 'any-point';
   return tidy(() => {
@@ -139,7 +144,9 @@ export function buildPerFramePointCosts(videos: readonly MatcherVideo[], options
           proposalStride: T * frameWords,
           scoreOffset: useFrameScore ? block.frameScoreOffset! + t : block.scoreOffset,
           scoreStride: useFrameScore ? T : 1,
-          objects: objects.map((j) => ({ frames: [pixels[j]!.frames[t] ?? null] as (readonly PixelPoint[] | null)[] })),
+          objects: objects.map((j) => ({
+            frames: [pixels[j]!.frames[t] ?? null] as (readonly PixelPoint[] | null)[],
+          })),
         });
         info.push({ video: b, frame: t, objects, proposals: R });
       }

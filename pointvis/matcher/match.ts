@@ -21,13 +21,15 @@ export interface ProblemMatch extends CostProblemInfo {
 
 function checkAssignment(row: readonly number[] | undefined, p: CostProblemInfo, b: number): number[] {
   const J = p.objects.length;
-  if (!row || row.length < J) throw new RangeError(`assignment solver: problem ${b} needs ${J} rows, got ${row?.length}`);
+  if (!row || row.length < J)
+    throw new RangeError(`assignment solver: problem ${b} needs ${J} rows, got ${row?.length}`);
   const used = new Set<number>();
   return row.slice(0, J).map((c) => {
     if (!Number.isInteger(c) || c < -1 || c >= p.proposals) {
       throw new RangeError(`assignment solver: problem ${b} assigned column ${c} of ${p.proposals}`);
     }
-    if (c >= 0 && used.has(c)) throw new RangeError(`assignment solver: problem ${b} assigned column ${c} twice`);
+    if (c >= 0 && used.has(c))
+      throw new RangeError(`assignment solver: problem ${b} assigned column ${c} twice`);
     used.add(c);
     return c;
   });
@@ -66,7 +68,10 @@ export async function matchProposals(costs: PointCosts, solver: AssignmentSolver
 }
 
 /** Spatio-temporal matches as [video][object] → proposal (-1 for objects left unmatched). */
-export function assignmentsByVideo(matches: readonly ProblemMatch[], objectCounts: readonly number[]): number[][] {
+export function assignmentsByVideo(
+  matches: readonly ProblemMatch[],
+  objectCounts: readonly number[],
+): number[][] {
   const out = objectCounts.map((n) => new Array<number>(n).fill(-1));
   for (const m of matches) m.objects.forEach((j, k) => (out[m.video]![j] = m.proposalOf[k]!));
   return out;
@@ -77,7 +82,9 @@ export function assignmentsByFrame(
   matches: readonly ProblemMatch[],
   videos: readonly { objects: number; frames: number }[],
 ): number[][][] {
-  const out = videos.map((v) => Array.from({ length: v.objects }, () => new Array<number>(v.frames).fill(-1)));
+  const out = videos.map((v) =>
+    Array.from({ length: v.objects }, () => new Array<number>(v.frames).fill(-1)),
+  );
   for (const m of matches) {
     if (m.frame === null) continue;
     m.objects.forEach((j, k) => (out[m.video]![j]![m.frame!] = m.proposalOf[k]!));

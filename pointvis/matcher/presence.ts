@@ -22,6 +22,9 @@ export function presentFrames(object: MatcherObject, rule: PresenceRule = 'any-p
 }
 
 /** For each object, the frames whose pseudo label is kept after matching. */
-export function pseudoLabelFrames(objects: readonly MatcherObject[], rule: PresenceRule = 'any-point'): number[][] {
+export function pseudoLabelFrames(
+  objects: readonly MatcherObject[],
+  rule: PresenceRule = 'any-point',
+): number[][] {
   return objects.map((o) => presentFrames(o, rule));
 }

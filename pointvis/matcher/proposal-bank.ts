@@ -33,7 +33,11 @@ function fail(file: string, field: string, problem: string): never {
 
 function checkShape(shape: MaskShape | undefined, file: string, field: string): MaskShape {
   if (!shape || shape.length !== 4 || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    return fail(file, field, `masks need a shape [R, T, H, W] of non-negative integers, got ${JSON.stringify(shape)}`);
+    return fail(
+      file,
+      field,
+      `masks need a shape [R, T, H, W] of non-negative integers, got ${JSON.stringify(shape)}`,
+    );
   }
   return shape;
 }
@@ -48,15 +52,19 @@ function maskShapeOf(video: MatcherVideo, file: string, field: string): MaskShap
       }
       return shape;
     }
-    if (p.soft.dtype !== 'f32' || p.soft.ndim !== 4) fail(file, field, `soft masks ${p.soft.describe()} must be f32 [R, T, H, W]`);
+    if (p.soft.dtype !== 'f32' || p.soft.ndim !== 4)
+      fail(file, field, `soft masks ${p.soft.describe()} must be f32 [R, T, H, W]`);
     return [p.soft.shape[0]!, p.soft.shape[1]!, p.soft.shape[2]!, p.soft.shape[3]!];
   }
   const shape = checkShape(p.shape, file, field);
   const words = shape[0] * shape[1] * shape[2] * wordsPerRow(shape[3]);
   const size = p.bits instanceof Uint32Array ? p.bits.length : p.bits.size;
-  if (size !== words) fail(file, field, `${size} packed words for masks [${shape.join(', ')}] (needs ${words})`);
-  if (!(p.bits instanceof Uint32Array) && p.bits.dtype !== 'u32') fail(file, field, `packed masks ${p.bits.describe()} must be u32`);
-  if (video.scores === undefined) fail(file, field, 'packed masks carry no maskness: give `scores` for their proposals');
+  if (size !== words)
+    fail(file, field, `${size} packed words for masks [${shape.join(', ')}] (needs ${words})`);
+  if (!(p.bits instanceof Uint32Array) && p.bits.dtype !== 'u32')
+    fail(file, field, `packed masks ${p.bits.describe()} must be u32`);
+  if (video.scores === undefined)
+    fail(file, field, 'packed masks carry no maskness: give `scores` for their proposals');
   return shape;
 }
 
@@ -65,7 +73,11 @@ function maskShapeOf(video: MatcherVideo, file: string, field: string): MaskShap
  * (two dispatches per video), packed CPU masks are uploaded in one piece, and GPU-packed masks
  * are copied in. Call inside `tidy`: the intermediate tensors are not disposed here.
  */
-export function assembleProposalBank(videos: readonly MatcherVideo[], threshold: number, file: string): ProposalBank {
+export function assembleProposalBank(
+  videos: readonly MatcherVideo[],
+  threshold: number,
+  file: string,
+): ProposalBank {
   const shapes = videos.map((v, b) => maskShapeOf(v, file, `videos[${b}].proposals`));
   videos.forEach((v, b) => {
     if (v.scores !== undefined && v.scores.length !== shapes[b]![0]) {

@@ -9,7 +9,7 @@
  * Rows with lse = -inf (every logit -inf) have P = 0 and contribute nothing. A row whose mask
  * was ignored in the forward (fully blocked, Mask2Former's rule) is recomputed without it.
  */
-import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { type KernelSpec, type ParamField, type StorageBinding, kernel } from '../../engine/kernel.js';
 import {
   type AttentionTilePlan,
   type MaskKind,
@@ -86,12 +86,12 @@ export interface BackwardVariant {
   mask: MaskKind;
 }
 
-function inputBindings(bias: boolean, mask: MaskKind) {
-  const b = [
-    { name: 'q', type: 'f32', access: 'read' as const },
-    { name: 'k', type: 'f32', access: 'read' as const },
-    { name: 'v', type: 'f32', access: 'read' as const },
-    { name: 'g', type: 'f32', access: 'read' as const },
+function inputBindings(bias: boolean, mask: MaskKind): StorageBinding[] {
+  const b: StorageBinding[] = [
+    { name: 'q', type: 'f32', access: 'read' },
+    { name: 'k', type: 'f32', access: 'read' },
+    { name: 'v', type: 'f32', access: 'read' },
+    { name: 'g', type: 'f32', access: 'read' },
   ];
   if (bias) b.push({ name: 'bias', type: 'f32', access: 'read' });
   if (mask !== 'none') b.push({ name: 'mask', type: mask === 'bool' ? 'u32' : 'f32', access: 'read' });
@@ -99,7 +99,7 @@ function inputBindings(bias: boolean, mask: MaskKind) {
   return b;
 }
 
-function commonParams(bias: boolean, mask: MaskKind) {
+function commonParams(bias: boolean, mask: MaskKind): ParamField[] {
   return [
     { name: 'heads', type: 'u32' as const },
     { name: 'lq', type: 'u32' as const },

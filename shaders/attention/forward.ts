@@ -15,7 +15,7 @@
  * writes its unnormalised accumulator and (max, sum, saw-unblocked) and a combine kernel merges
  * them; splits that saw no unblocked key are dropped when another split saw one.
  */
-import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { type KernelSpec, type StorageBinding, kernel } from '../../engine/kernel.js';
 import {
   type AttentionTilePlan,
   type MaskKind,
@@ -52,19 +52,19 @@ export function attentionForwardKernel(v: ForwardVariant): KernelSpec {
 
 function buildForward({ plan: p, bias, mask, split }: ForwardVariant): KernelSpec {
   const hasMask = mask !== 'none';
-  const bindings = [
-    { name: 'q', type: 'f32', access: 'read' as const },
-    { name: 'k', type: 'f32', access: 'read' as const },
-    { name: 'v', type: 'f32', access: 'read' as const },
+  const bindings: StorageBinding[] = [
+    { name: 'q', type: 'f32', access: 'read' },
+    { name: 'k', type: 'f32', access: 'read' },
+    { name: 'v', type: 'f32', access: 'read' },
   ];
   if (bias) bindings.push({ name: 'bias', type: 'f32', access: 'read' });
   if (hasMask) bindings.push({ name: 'mask', type: mask === 'bool' ? 'u32' : 'f32', access: 'read' });
   if (split) {
-    bindings.push({ name: 'pacc', type: 'vec4<f32>', access: 'read_write' as const });
-    bindings.push({ name: 'pstat', type: 'vec4<f32>', access: 'read_write' as const });
+    bindings.push({ name: 'pacc', type: 'vec4<f32>', access: 'read_write' });
+    bindings.push({ name: 'pstat', type: 'vec4<f32>', access: 'read_write' });
   } else {
-    bindings.push({ name: 'out', type: 'f32', access: 'read_write' as const });
-    bindings.push({ name: 'stats', type: 'vec4<f32>', access: 'read_write' as const });
+    bindings.push({ name: 'out', type: 'f32', access: 'read_write' });
+    bindings.push({ name: 'stats', type: 'vec4<f32>', access: 'read_write' });
   }
   const params = [
     { name: 'heads', type: 'u32' as const },

@@ -10,8 +10,9 @@
  *
  * Work split, both kernels: workgroup (WG_X, WG_Y) = (chunk lanes, groups). The WG_X lanes of a
  * group walk its chunks, so a group's reads of a value row and its output writes are contiguous
- * across lanes (coalesced over D). Levels are unrolled at compile time (their shapes travel as
- * uniform fields), points are a compile-time loop.
+ * across lanes (coalesced over D). Level shapes travel as uniform fields; levels and points are
+ * runtime loops with a single copy of the sampling code each, so the kernels stay small (an
+ * unrolled backward took SwiftShader ~10 s to compile) and the GPU's compiler is free to unroll.
  *
  * Backward, one fused kernel per call:
  * - grad_value is a scatter: each (group, level, point, corner) adds w·corner_weight·g to one
@@ -110,6 +111,8 @@ const commonParams: ParamField[] = [
   { name: 'queries', type: 'u32' }, // Lq
   { name: 'tokens', type: 'u32' }, // S
   { name: 'chunks', type: 'u32' }, // D / VW
+  { name: 'levels', type: 'u32' }, // L
+  { name: 'points', type: 'u32' }, // P
 ];
 
 /** Level shapes as uniform values, plus the level start offsets. */
@@ -185,6 +188,22 @@ fn vdot(a: VT, b: VT) -> f32 {
 `;
 }
 
+/** WGSL `level_info(l) -> vec3<u32>`: (H, W, first token) of level l, from the uniform fields. */
+function levelInfoFn(levels: number): string {
+  const cases = Array.from(
+    { length: levels },
+    (_, l) => `    case ${l}u: { return vec3<u32>(params.h${l}, params.w${l}, params.start${l}); }`,
+  );
+  return `
+fn level_info(l: u32) -> vec3<u32> {
+  switch l {
+${cases.join('\n')}
+    default: { return vec3<u32>(1u, 1u, 0u); }
+  }
+}
+`;
+}
+
 /** Group index and its (n, m) from the workgroup and lane ids. */
 const groupIndex = `
   let wg = flat_workgroup_index(wid, nwg);
@@ -192,8 +211,194 @@ const groupIndex = `
   let valid = group < params.groups;
   let m = group % params.heads;
   let n = group / (params.heads * params.queries);
-  // value row stride (in vectors) between tokens, and chunk 0 of token 0 of (n, m).
+  // Vectors between consecutive tokens, and the row of chunk 0 of token 0 of (n, m).
   let tok_stride = params.heads * params.chunks;
   let vrow0 = (n * params.tokens * params.heads + m) * params.chunks;
 `;
 
+function layoutKey(layout: DeformLayout): string {
+  const { levels, points, width, lanes, groups } = layout;
+  return `${levels}/${points}/${width}/${lanes}/${groups}`;
+}
+
+const forwardCache = new Map<string, KernelSpec>();
+
+/** out[n, q, m·D + d] = Σ_l Σ_p attn · bilinear_l(value, loc). */
+export function deformForwardKernel(layout: DeformLayout): KernelSpec {
+  const { levels, width, lanes, groups } = layout;
+  // Only the level count and vector width change the code; points are a runtime loop.
+  const key = layoutKey({ ...layout, points: 0 });
+  let spec = forwardCache.get(key);
+  if (spec) return spec;
+  spec = kernel({
+    name: `ms_deform_attn_fwd_l${levels}_v${width}`,
+    bindings: [
+      { name: 'value', type: vecType(width), access: 'read' },
+      { name: 'loc', type: 'vec2<f32>', access: 'read' },
+      { name: 'attn', type: 'f32', access: 'read' },
+      { name: 'out', type: vecType(width), access: 'read_write' },
+    ],
+    params: [...commonParams, ...levelParams(levels)],
+    workgroupSize: [lanes, groups, 1],
+    body: `
+alias VT = ${vecType(width)};
+${tapFn}
+${cornerFn(width)}
+${levelInfoFn(levels)}
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+${groupIndex}
+  if (!valid) { return; }
+  for (var c = lid.x; c < params.chunks; c += WG_X) {
+    let row = vrow0 + c;
+    var acc = VT(0.0);
+    for (var l = 0u; l < params.levels; l++) {
+      let info = level_info(l);
+      let lrow = row + info.z * tok_stride;
+      let li0 = (group * params.levels + l) * params.points;
+      for (var p = 0u; p < params.points; p++) {
+        let t = make_tap(loc[li0 + p], info.x, info.y);
+        let v00 = corner(t.in00, lrow + t.i00 * tok_stride);
+        let v01 = corner(t.in01, lrow + t.i01 * tok_stride);
+        let v10 = corner(t.in10, lrow + t.i10 * tok_stride);
+        let v11 = corner(t.in11, lrow + t.i11 * tok_stride);
+        let top = v00 + (v01 - v00) * t.fx;
+        let bottom = v10 + (v11 - v10) * t.fx;
+        acc += attn[li0 + p] * (top + (bottom - top) * t.fy);
+      }
+    }
+    out[group * params.chunks + c] = acc;
+  }
+}
+`,
+  });
+  forwardCache.set(key, spec);
+  return spec;
+}
+
+const backwardCache = new Map<string, KernelSpec>();
+
+/**
+ * grad_value += scatter, grad_attn = Σ_d g·sample, grad_loc = attn·(W, H)·Σ_d g·∂sample/∂pixel.
+ * `want_value` = 0 skips the scatter (value needs no gradient).
+ */
+export function deformBackwardKernel(layout: DeformLayout): KernelSpec {
+  const { levels, points, width, lanes, groups } = layout;
+  const key = layoutKey(layout);
+  let spec = backwardCache.get(key);
+  if (spec) return spec;
+  const lp = levels * points;
+  const slots = groups * lp * (lanes + 1);
+  const component = width === 1 ? 'v' : 'v[j]';
+  spec = kernel({
+    name: `ms_deform_attn_bwd_l${levels}_p${points}_v${width}`,
+    bindings: [
+      { name: 'value', type: vecType(width), access: 'read' },
+      { name: 'loc', type: 'vec2<f32>', access: 'read' },
+      { name: 'attn', type: 'f32', access: 'read' },
+      { name: 'grad_out', type: vecType(width), access: 'read' },
+      { name: 'grad_value', type: 'atomic<u32>', access: 'read_write' },
+      { name: 'grad_loc', type: 'vec2<f32>', access: 'read_write' },
+      { name: 'grad_attn', type: 'f32', access: 'read_write' },
+    ],
+    params: [...commonParams, { name: 'want_value', type: 'u32' }, ...levelParams(levels)],
+    workgroupSize: [lanes, groups, 1],
+    body: `
+alias VT = ${vecType(width)};
+const LP: u32 = ${lp}u;
+const VW: u32 = ${width}u;
+const SLOT_ROW: u32 = WG_X + 1u; // padded against bank conflicts
+// Per (group in workgroup, level·point, lane): the lane's partial sums over its channels.
+var<workgroup> red_w: array<f32, ${slots}>;
+var<workgroup> red_x: array<f32, ${slots}>;
+var<workgroup> red_y: array<f32, ${slots}>;
+${tapFn}
+${cornerFn(width)}
+${levelInfoFn(levels)}
+${atomicAddF32Fn('grad_value')}
+fn component(v: VT, j: u32) -> f32 {
+  return ${component};
+}
+
+/** Adds w_k·v to the value rows of the corners inside the level (float index e0 + i_k·stride). */
+fn scatter_corners(t: Tap, weights: vec4<f32>, e0: u32, stride: u32, v: VT) {
+  var rows = array<u32, 4>(t.i00, t.i01, t.i10, t.i11);
+  var inside = vec4<f32>(t.in00, t.in01, t.in10, t.in11);
+  for (var k = 0u; k < 4u; k++) {
+    if (inside[k] == 0.0) { continue; }
+    let e = e0 + rows[k] * stride;
+    let add = weights[k] * v;
+    for (var j = 0u; j < VW; j++) {
+      grad_value_atomic_add_f32(e + j, component(add, j));
+    }
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+${groupIndex}
+  let lane = lid.x;
+  let slot0 = lid.y * LP;
+  for (var l = 0u; l < params.levels; l++) {
+    let info = level_info(l);
+    let lrow0 = vrow0 + info.z * tok_stride;
+    for (var p = 0u; p < params.points; p++) {
+      var sw = 0.0;
+      var sx = 0.0;
+      var sy = 0.0;
+      if (valid) {
+        let li = (group * params.levels + l) * params.points + p;
+        let t = make_tap(loc[li], info.x, info.y);
+        let a = attn[li];
+        let weights = vec4<f32>((1.0 - t.fx) * (1.0 - t.fy), t.fx * (1.0 - t.fy), (1.0 - t.fx) * t.fy, t.fx * t.fy);
+        for (var c = lane; c < params.chunks; c += WG_X) {
+          let g = grad_out[group * params.chunks + c];
+          let v00 = corner(t.in00, lrow0 + t.i00 * tok_stride + c);
+          let v01 = corner(t.in01, lrow0 + t.i01 * tok_stride + c);
+          let v10 = corner(t.in10, lrow0 + t.i10 * tok_stride + c);
+          let v11 = corner(t.in11, lrow0 + t.i11 * tok_stride + c);
+          sw += vdot(g, weights.x * v00 + weights.y * v01 + weights.z * v10 + weights.w * v11);
+          sx += vdot(g, (v01 - v00) * (1.0 - t.fy) + (v11 - v10) * t.fy);
+          sy += vdot(g, (v10 - v00) * (1.0 - t.fx) + (v11 - v01) * t.fx);
+          if (params.want_value != 0u) {
+            scatter_corners(t, weights, (lrow0 + c) * VW, tok_stride * VW, a * g);
+          }
+        }
+        // d(pixel)/d(loc) = (W, H); the attention weight scales the sample.
+        sx *= a * f32(info.y);
+        sy *= a * f32(info.x);
+      }
+      let slot = (slot0 + l * params.points + p) * SLOT_ROW + lane;
+      red_w[slot] = sw;
+      red_x[slot] = sx;
+      red_y[slot] = sy;
+    }
+  }
+  workgroupBarrier();
+  // Each output (group, l, p) of this workgroup: the sum of its WG_X lane partials.
+  let first_group = wg * WG_Y;
+  let flat = lid.y * WG_X + lid.x;
+  for (var o = flat; o < WG_Y * LP; o += WG_X * WG_Y) {
+    if (first_group + o / LP < params.groups) {
+      var sw = 0.0;
+      var sx = 0.0;
+      var sy = 0.0;
+      for (var k = 0u; k < WG_X; k++) {
+        let s = o * SLOT_ROW + k;
+        sw += red_w[s];
+        sx += red_x[s];
+        sy += red_y[s];
+      }
+      let out_i = first_group * LP + o;
+      grad_attn[out_i] = sw;
+      grad_loc[out_i] = vec2<f32>(sx, sy);
+    }
+  }
+}
+`,
+  });
+  backwardCache.set(key, spec);
+  return spec;
+}

@@ -1,12 +1,5 @@
 import { kernel } from '../../engine/kernel.js';
-import {
-  POINT_STRIDE,
-  PROBLEM,
-  PROBLEM_STRIDE,
-  SEGMENT,
-  SEGMENT_STRIDE,
-  maskBitAt,
-} from './layout.js';
+import { POINT_STRIDE, PROBLEM, PROBLEM_STRIDE, SEGMENT, SEGMENT_STRIDE, maskBitAt } from './layout.js';
 import { maskBitWgsl } from './mask-bit.js';
 import type { PointCostTables } from './tables.js';
 

@@ -1,39 +1,61 @@
-import { kernel } from '../../engine/kernel.js';
+import { type KernelSpec, kernel } from '../../engine/kernel.js';
 import { wordsPerRow } from './layout.js';
 
 /**
  * Soft proposal masks f32 [N, T, H, W] → bits u32 [N, T, H, ceil(W/32)] (bit set where the value
- * is > threshold), fused with the maskness sums. A workgroup owns PACK_WORDS consecutive words of
- * one frame: it first stages their 32·PACK_WORDS floats in workgroup memory with coalesced loads
- * (lane i reads float i of each 32-float row segment, so a warp reads 128 contiguous bytes per
- * load), then each lane packs one word from the staged tile (row pitch 33 keeps the banks
- * distinct), and the workgroup's sum of soft values goes to `partial[frame, chunk]`. Outputs go at
- * word/element offsets so several videos can share one buffer.
+ * is > threshold), fused with the maskness sums: each workgroup packs PACK_WORDS words of one
+ * frame and writes its frame-chunk's sum of soft values to `partial`. Each lane packs one word
+ * from the 32 floats (128 contiguous bytes) it covers, as 8 vec4 loads when W is a multiple of 4:
+ * a warp's first load brings its 4 KiB into L1 and the next seven hit it, so DRAM moves each
+ * byte once. (A variant staging a coalesced tile in workgroup memory ran 5-8x slower on
+ * SwiftShader; on a GPU this pass is bound by memory bandwidth either way, not measured on one
+ * here.) Small workgroups: a
+ * barrier costs SwiftShader per invocation, and 64 lanes keep an H100 SM full.
+ * Outputs go at word/element offsets so several videos can share one buffer.
  */
 export const PACK_WORDS = 64;
 
-export const packMasksKernel = kernel({
-  name: 'pointcost_pack_masks',
-  bindings: [
-    { name: 'soft', type: 'f32', access: 'read' },
-    { name: 'bits', type: 'u32', access: 'read_write' },
-    { name: 'partial', type: 'f32', access: 'read_write' },
-  ],
-  params: [
-    { name: 'frames', type: 'u32' }, // N * T
-    { name: 'height', type: 'u32' },
-    { name: 'width', type: 'u32' },
-    { name: 'words_per_row', type: 'u32' },
-    { name: 'chunks_per_frame', type: 'u32' },
-    { name: 'bits_offset', type: 'u32' },
-    { name: 'partial_offset', type: 'u32' },
-    { name: 'threshold', type: 'f32' },
-  ],
-  workgroupSize: [PACK_WORDS, 1, 1],
-  body: `
-const PITCH: u32 = 33u;
-const STEP: u32 = WG_X / 32u; // words staged per load round
-var<workgroup> tile: array<f32, WG_X * PITCH>;
+const packCache = new Map<boolean, KernelSpec>();
+
+export function packMasksKernel(vec4: boolean): KernelSpec {
+  let spec = packCache.get(vec4);
+  if (spec) return spec;
+  const read = vec4
+    ? `
+    let base4 = ((frame * params.height + y) * params.width + x0) / 4u;
+    let n4 = (x1 - x0) / 4u;
+    for (var i = 0u; i < n4; i++) {
+      let v = soft[base4 + i];
+      s += (v.x + v.y) + (v.z + v.w);
+      let hit = select(vec4<u32>(0u), vec4<u32>(1u), v > vec4<f32>(params.threshold));
+      word |= (hit.x | (hit.y << 1u) | (hit.z << 2u) | (hit.w << 3u)) << (4u * i);
+    }`
+    : `
+    let base = (frame * params.height + y) * params.width;
+    for (var x = x0; x < x1; x++) {
+      let v = soft[base + x];
+      s += v;
+      if (v > params.threshold) { word |= 1u << (x - x0); }
+    }`;
+  spec = kernel({
+    name: vec4 ? 'pointcost_pack_masks_vec4' : 'pointcost_pack_masks',
+    bindings: [
+      { name: 'soft', type: vec4 ? 'vec4<f32>' : 'f32', access: 'read' },
+      { name: 'bits', type: 'u32', access: 'read_write' },
+      { name: 'partial', type: 'f32', access: 'read_write' },
+    ],
+    params: [
+      { name: 'frames', type: 'u32' }, // N * T
+      { name: 'height', type: 'u32' },
+      { name: 'width', type: 'u32' },
+      { name: 'words_per_row', type: 'u32' },
+      { name: 'chunks_per_frame', type: 'u32' },
+      { name: 'bits_offset', type: 'u32' },
+      { name: 'partial_offset', type: 'u32' },
+      { name: 'threshold', type: 'f32' },
+    ],
+    workgroupSize: [PACK_WORDS, 1, 1],
+    body: `
 var<workgroup> sums: array<f32, WG_X>;
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
@@ -41,39 +63,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let g = flat_workgroup_index(wid, nwg);
   let frame = g / params.chunks_per_frame;
-  let first = (g % params.chunks_per_frame) * WG_X;
+  let w = (g % params.chunks_per_frame) * WG_X + lid;
   let frame_words = params.height * params.words_per_row;
-  let live = frame < params.frames;
-  let frame_base = frame * params.height * params.width;
-  let bit = lid & 31u;
-  // Stage: round k loads words first + k*STEP + lid/32, bit lid%32; (row, word-in-row) advance
-  // incrementally so there is one division per lane, not one per float.
-  var w = first + lid / 32u;
-  var y = w / params.words_per_row;
-  var xw = w % params.words_per_row;
   var s = 0.0;
-  for (var k = 0u; k < 32u; k++) {
-    var v = 0.0;
-    let x = xw * 32u + bit;
-    if (live && w < frame_words && x < params.width) {
-      v = soft[frame_base + y * params.width + x];
-      s += v;
-    }
-    tile[(k * STEP + lid / 32u) * PITCH + bit] = v;
-    w += STEP;
-    y = w / params.words_per_row;
-    xw = w % params.words_per_row;
-  }
-  workgroupBarrier();
-  let mine = first + lid;
-  if (live && mine < frame_words) {
-    let x0 = (mine % params.words_per_row) * 32u;
-    let n = min(32u, params.width - x0);
+  if (frame < params.frames && w < frame_words) {
+    let y = w / params.words_per_row;
+    let x0 = (w % params.words_per_row) * 32u;
+    let x1 = min(x0 + 32u, params.width);
     var word = 0u;
-    for (var b = 0u; b < n; b++) {
-      if (tile[lid * PITCH + b] > params.threshold) { word |= 1u << b; }
-    }
-    bits[params.bits_offset + frame * frame_words + mine] = word;
+    ${read}
+    bits[params.bits_offset + frame * frame_words + w] = word;
   }
   sums[lid] = s;
   workgroupBarrier();
@@ -81,15 +80,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (lid < stride) { sums[lid] = sums[lid] + sums[lid + stride]; }
     workgroupBarrier();
   }
-  if (lid == 0u && live) { partial[params.partial_offset + g] = sums[0]; }
+  if (lid == 0u && frame < params.frames) { partial[params.partial_offset + g] = sums[0]; }
 }
 `,
-});
+  });
+  packCache.set(vec4, spec);
+  return spec;
+}
 
 /**
  * Partial sums [N, T, chunks] → per-frame maskness [N, T] (mean over H×W) and maskness [N]
- * (mean over T×H×W), in a fixed order so results are deterministic.
+ * (mean over T×H×W), deterministic (fixed summation order). One workgroup per proposal: lane l
+ * sums the chunks of frames l, l + 64, ..., then the lanes' totals are tree-reduced, so a long
+ * video's thousands of partials are not read by one lane in sequence.
  */
+export const MASKNESS_WG = 64;
+
 export const masknessKernel = kernel({
   name: 'pointcost_maskness',
   bindings: [
@@ -104,27 +110,36 @@ export const masknessKernel = kernel({
     { name: 'partial_offset', type: 'u32' },
     { name: 'maskness_offset', type: 'u32' },
     { name: 'frame_offset', type: 'u32' },
-    { name: 'inv_pixels', type: 'f32' }, // 1 / (H W)
-    { name: 'inv_frames', type: 'f32' }, // 1 / T
+    { name: 'inv_pixels', type: 'f32' }, // 1 / (H W), 0 when empty
+    { name: 'inv_frames', type: 'f32' }, // 1 / T, 0 when empty
   ],
-  workgroupSize: [64, 1, 1],
+  workgroupSize: [MASKNESS_WG, 1, 1],
   body: `
+var<workgroup> sums: array<f32, WG_X>;
+
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+  let i = flat_workgroup_index(wid, nwg);
   var total = 0.0;
-  for (var t = 0u; t < params.frames; t++) {
-    let f = i * params.frames + t;
-    let at = params.partial_offset + f * params.chunks_per_frame;
-    var s = 0.0;
-    for (var c = 0u; c < params.chunks_per_frame; c++) { s += partial[at + c]; }
-    let mean = s * params.inv_pixels;
-    frame_maskness[params.frame_offset + f] = mean;
-    total += mean;
+  if (i < params.n) {
+    for (var t = lid; t < params.frames; t += WG_X) {
+      let f = i * params.frames + t;
+      let at = params.partial_offset + f * params.chunks_per_frame;
+      var s = 0.0;
+      for (var c = 0u; c < params.chunks_per_frame; c++) { s += partial[at + c]; }
+      let mean = s * params.inv_pixels;
+      frame_maskness[params.frame_offset + f] = mean;
+      total += mean;
+    }
   }
-  maskness[params.maskness_offset + i] = total * params.inv_frames;
+  sums[lid] = total;
+  workgroupBarrier();
+  for (var stride = WG_X / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) { sums[lid] = sums[lid] + sums[lid + stride]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u && i < params.n) { maskness[params.maskness_offset + i] = sums[0] * params.inv_frames; }
 }
 `,
 });

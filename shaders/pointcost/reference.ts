@@ -67,7 +67,8 @@ export function pointCostDefinitionReference(
         const i = (b * maxObjects + j) * maxProposals + r;
         out.ann[i] = ann;
         out.cineg[i] = cineg;
-        out.cost[i] = options.weights.ann * ann + options.weights.cineg * cineg - options.weights.maskness * p.scores[r]!;
+        out.cost[i] =
+          options.weights.ann * ann + options.weights.cineg * cineg - options.weights.maskness * p.scores[r]!;
       }
     });
   });

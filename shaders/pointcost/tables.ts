@@ -52,7 +52,10 @@ export interface PointCostProblem {
  */
 export type PresenceRule = 'any-point' | 'positive-point';
 
-export function framePresent(points: readonly { readonly label: number }[] | null | undefined, rule: PresenceRule): boolean {
+export function framePresent(
+  points: readonly { readonly label: number }[] | null | undefined,
+  rule: PresenceRule,
+): boolean {
   if (!points || points.length === 0) return false;
   return rule === 'any-point' || points.some((p) => p.label === 1);
 }
@@ -99,21 +102,35 @@ function checkProblem(p: PointCostProblem, b: number): void {
     ['scoreStride', p.scoreStride],
   ];
   for (const [name, v] of ints) {
-    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32) throw new RangeError(`point-cost problem ${b}: ${name} is ${v}`);
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** 32)
+      throw new RangeError(`point-cost problem ${b}: ${name} is ${v}`);
   }
   if (p.height > MAX_MASK_SIDE || p.width > MAX_MASK_SIDE) {
-    throw new RangeError(`point-cost problem ${b}: masks ${p.height}x${p.width} exceed ${MAX_MASK_SIDE} per side`);
+    throw new RangeError(
+      `point-cost problem ${b}: masks ${p.height}x${p.width} exceed ${MAX_MASK_SIDE} per side`,
+    );
   }
   p.objects.forEach((o, j) => {
     if (o.frames.length > p.frames) {
-      throw new RangeError(`point-cost problem ${b} object ${j}: ${o.frames.length} frames of points for ${p.frames} frames`);
+      throw new RangeError(
+        `point-cost problem ${b} object ${j}: ${o.frames.length} frames of points for ${p.frames} frames`,
+      );
     }
   });
 }
 
 function checkPoint(q: PixelPoint, p: PointCostProblem, where: () => string): void {
-  if (!Number.isInteger(q.x) || !Number.isInteger(q.y) || q.x < 0 || q.y < 0 || q.x >= p.width || q.y >= p.height) {
-    throw new RangeError(`${where()}: pixel (x ${q.x}, y ${q.y}) is outside the ${p.width}x${p.height} masks`);
+  if (
+    !Number.isInteger(q.x) ||
+    !Number.isInteger(q.y) ||
+    q.x < 0 ||
+    q.y < 0 ||
+    q.x >= p.width ||
+    q.y >= p.height
+  ) {
+    throw new RangeError(
+      `${where()}: pixel (x ${q.x}, y ${q.y}) is outside the ${p.width}x${p.height} masks`,
+    );
   }
   if (q.label !== 0 && q.label !== 1) throw new RangeError(`${where()}: label ${String(q.label)}`);
 }

@@ -77,7 +77,7 @@ export function meanSoft(v: TestVideo, r: number, frame?: number): number {
   let n = 0;
   for (let t = 0; t < frames; t++) {
     if (frame !== undefined && t !== frame) continue;
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) (s += softAt(v, r, t, y, x)), n++;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) ((s += softAt(v, r, t, y, x)), n++);
   }
   return s / n;
 }
@@ -92,7 +92,10 @@ export interface ExpectOptions {
 }
 
 /** The J×R cost rows of one problem from the definition. */
-export function expectedCosts(v: TestVideo, o: ExpectOptions): { cost: number[][]; ann: number[][]; cineg: number[][] } {
+export function expectedCosts(
+  v: TestVideo,
+  o: ExpectOptions,
+): { cost: number[][]; ann: number[][]; cineg: number[][] } {
   const [R] = v.shape;
   const frame = o.frame;
   const objects = o.objects.map((j) => ({
@@ -122,7 +125,10 @@ export function expectedCosts(v: TestVideo, o: ExpectOptions): { cost: number[][
 }
 
 /** Minimum-cost injective assignment of the smaller side, by exhaustive search. */
-export function bruteForceAssignment(cost: readonly (readonly number[])[]): { columns: number[]; total: number } {
+export function bruteForceAssignment(cost: readonly (readonly number[])[]): {
+  columns: number[];
+  total: number;
+} {
   const J = cost.length;
   const R = J === 0 ? 0 : cost[0]!.length;
   const need = Math.min(J, R);

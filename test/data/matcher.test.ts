@@ -63,17 +63,32 @@ describe('matcher: costs', () => {
           case 1:
             return { proposals: { soft: tensor(v.soft, v.shape) }, objects: v.objects, pointFrame };
           case 2:
-            return { proposals: { bits: packMaskBits(v.soft, v.shape), shape: v.shape }, scores: confidence[b], objects: v.objects, pointFrame };
+            return {
+              proposals: { bits: packMaskBits(v.soft, v.shape), shape: v.shape },
+              scores: confidence[b],
+              objects: v.objects,
+              pointFrame,
+            };
           default:
             return {
-              proposals: { bits: tensor(packMaskBits(v.soft, v.shape), [R, T, H, wordsPerRow(W)], 'u32'), shape: v.shape },
+              proposals: {
+                bits: tensor(packMaskBits(v.soft, v.shape), [R, T, H, wordsPerRow(W)], 'u32'),
+                shape: v.shape,
+              },
               scores: confidence[b],
               objects: v.objects,
               pointFrame,
             };
         }
       });
-      for (const options of [{}, { normalize: 'points' as const, presence: 'positive-point' as const, weights: { ann: 1, cineg: 3, maskness: 0.5 } }]) {
+      for (const options of [
+        {},
+        {
+          normalize: 'points' as const,
+          presence: 'positive-point' as const,
+          weights: { ann: 1, cineg: 3, maskness: 0.5 },
+        },
+      ]) {
         const costs = buildPointCosts(inputs, options);
         expect(costs.problems.map((p) => p.video)).toEqual([0, 1, 2, 3, 4]);
         expect(Array.from(await costs.sizes.data())).toEqual(
@@ -81,14 +96,21 @@ describe('matcher: costs', () => {
         );
         for (let b = 0; b < videos.length; b++) {
           const v = videos[b]!;
-          const objects = v.objects.map((_, j) => j).filter((j) => presentFrames(v.objects[j]!, options.presence).length > 0);
+          const objects = v.objects
+            .map((_, j) => j)
+            .filter((j) => presentFrames(v.objects[j]!, options.presence).length > 0);
           expect(costs.problems[b]!.objects).toEqual(objects);
-          const scores = b % 4 >= 2 ? confidence[b]! : Array.from({ length: v.shape[0] }, (_, r) => meanSoft(v, r));
+          const scores =
+            b % 4 >= 2 ? confidence[b]! : Array.from({ length: v.shape[0] }, (_, r) => meanSoft(v, r));
           const expected = expectedCosts(v, { ...options, objects, scores });
           expectClose((await rowsOf(costs.ann, costs, b)).flat(), expected.ann.flat(), { atol: 1e-6 });
           expectClose((await rowsOf(costs.cineg, costs, b)).flat(), expected.cineg.flat(), { atol: 1e-6 });
-          expectClose((await rowsOf(costs.cost, costs, b)).flat(), expected.cost.flat(), { atol: 2e-5, rtol: 1e-5 });
-          if (objects.length === 1) expect((await rowsOf(costs.cineg, costs, b)).flat().every((c) => c === 0)).toBe(true);
+          expectClose((await rowsOf(costs.cost, costs, b)).flat(), expected.cost.flat(), {
+            atol: 2e-5,
+            rtol: 1e-5,
+          });
+          if (objects.length === 1)
+            expect((await rowsOf(costs.cineg, costs, b)).flat().every((c) => c === 0)).toBe(true);
         }
       }
       // Keeping unannotated objects gives them a maskness-only row.
@@ -115,13 +137,20 @@ describe('matcher: costs', () => {
             objects: v.objects.map((_, j) => j).filter((j) => presentFrames(v.objects[j]!).includes(t)),
           })).filter((p) => p.objects.length > 0),
         );
-        expect(costs.problems.map(({ video, frame, objects }) => ({ video, frame, objects }))).toEqual(expectedProblems);
+        expect(costs.problems.map(({ video, frame, objects }) => ({ video, frame, objects }))).toEqual(
+          expectedProblems,
+        );
         for (let b = 0; b < expectedProblems.length; b++) {
           const p = expectedProblems[b]!;
           const v = videos[p.video]!;
-          const scores = Array.from({ length: v.shape[0] }, (_, r) => meanSoft(v, r, perFrameScore === 'frame' ? p.frame : undefined));
+          const scores = Array.from({ length: v.shape[0] }, (_, r) =>
+            meanSoft(v, r, perFrameScore === 'frame' ? p.frame : undefined),
+          );
           const expected = expectedCosts(v, { objects: p.objects, frame: p.frame, scores });
-          expectClose((await rowsOf(costs.cost, costs, b)).flat(), expected.cost.flat(), { atol: 2e-5, rtol: 1e-5 });
+          expectClose((await rowsOf(costs.cost, costs, b)).flat(), expected.cost.flat(), {
+            atol: 2e-5,
+            rtol: 1e-5,
+          });
         }
       }
     });
@@ -131,19 +160,23 @@ describe('matcher: costs', () => {
     await tidyAsync(async () => {
       const soft = new Float32Array(2 * 1 * 2 * 2);
       const objects = [{ points: [[[2, 0.5, 1]] as [number, number, 0 | 1][]] }];
-      expect(() => buildPointCosts([{ proposals: { soft, shape: [2, 1, 2, 2] }, objects }], { source: 'p.json' })).toThrow(
-        /p\.json, field videos\[0\]\.objects\[0\]\.points\[0\]\[0\]: x = 2 is outside/,
-      );
-      expect(() => buildPointCosts([{ proposals: { soft, shape: [2, 1, 2, 3] }, objects: [] }])).toThrow(PointvisDataError);
-      expect(() => buildPointCosts([{ proposals: { bits: new Uint32Array(4), shape: [2, 1, 2, 2] }, objects: [] }])).toThrow(
-        /give `scores`/,
+      expect(() =>
+        buildPointCosts([{ proposals: { soft, shape: [2, 1, 2, 2] }, objects }], { source: 'p.json' }),
+      ).toThrow(/p\.json, field videos\[0\]\.objects\[0\]\.points\[0\]\[0\]: x = 2 is outside/);
+      expect(() => buildPointCosts([{ proposals: { soft, shape: [2, 1, 2, 3] }, objects: [] }])).toThrow(
+        PointvisDataError,
       );
       expect(() =>
-        buildPointCosts([{ proposals: { bits: new Uint32Array(4), shape: [2, 1, 2, 2] }, scores: [1], objects: [] }]),
+        buildPointCosts([{ proposals: { bits: new Uint32Array(4), shape: [2, 1, 2, 2] }, objects: [] }]),
+      ).toThrow(/give `scores`/);
+      expect(() =>
+        buildPointCosts([
+          { proposals: { bits: new Uint32Array(4), shape: [2, 1, 2, 2] }, scores: [1], objects: [] },
+        ]),
       ).toThrow(/1 scores for 2 proposals/);
-      expect(() => buildPointCosts([{ proposals: { soft, shape: [2, 1, 2, 2] }, objects: [{ points: [null, null] }] }])).toThrow(
-        /2 frames of points for 1 frames/,
-      );
+      expect(() =>
+        buildPointCosts([{ proposals: { soft, shape: [2, 1, 2, 2] }, objects: [{ points: [null, null] }] }]),
+      ).toThrow(/2 frames of points for 1 frames/);
     });
   });
 });
@@ -167,7 +200,10 @@ describe('matcher: matching', () => {
       const withCineg = await matchProposals(buildPointCosts([video]), bruteForceSolver);
       expect(withCineg[0]!.proposalOf).toEqual([1, 2]);
       // Without L_cineg the all-covering, most confident p0 wins for one of them.
-      const without = await matchProposals(buildPointCosts([video], { weights: { cineg: 0 } }), bruteForceSolver);
+      const without = await matchProposals(
+        buildPointCosts([video], { weights: { cineg: 0 } }),
+        bruteForceSolver,
+      );
       expect(without[0]!.proposalOf).toContain(0);
       // Costs by hand: A vs p1: ann 0, cineg 0, maskness 0.5 → −1.
       expectClose(withCineg[0]!.costOf, [-1, -1]);
@@ -206,7 +242,10 @@ describe('matcher: matching', () => {
             if (r >= 0) expect(m.costOf[j]).toBeCloseTo(cost[j]![r]!, 4);
           });
         }
-        const byVideo = assignmentsByVideo(matches, videos.map((v) => v.objects.length));
+        const byVideo = assignmentsByVideo(
+          matches,
+          videos.map((v) => v.objects.length),
+        );
         byVideo.forEach((row, b) => {
           videos[b]!.objects.forEach((_, j) => {
             const k = matches[b]!.objects.indexOf(j);
@@ -221,7 +260,9 @@ describe('matcher: matching', () => {
     const random = rng(12);
     const videos = [randomTestVideo(random, [5, 4, 6, 10], 3)];
     await tidyAsync(async () => {
-      const costs = buildPerFramePointCosts(videos.map((v) => ({ proposals: { soft: v.soft, shape: v.shape }, objects: v.objects })));
+      const costs = buildPerFramePointCosts(
+        videos.map((v) => ({ proposals: { soft: v.soft, shape: v.shape }, objects: v.objects })),
+      );
       const matches = await matchProposals(costs, bruteForceSolver);
       const byFrame = assignmentsByFrame(matches, [{ objects: 3, frames: 4 }]);
       const v = videos[0]!;
@@ -230,11 +271,15 @@ describe('matcher: matching', () => {
         for (let t = 0; t < 4; t++) {
           if (!present.includes(t)) expect(byFrame[0]![j]![t]).toBe(-1);
           else {
-            const objects = v.objects.map((_, i) => i).filter((i) => presentFrames(v.objects[i]!).includes(t));
+            const objects = v.objects
+              .map((_, i) => i)
+              .filter((i) => presentFrames(v.objects[i]!).includes(t));
             const scores = Array.from({ length: 5 }, (_, r) => meanSoft(v, r, t));
             const cost = expectedCosts(v, { objects, frame: t, scores }).cost;
             const m = matches.find((x) => x.frame === t)!;
-            expect(Math.abs(totalCost(cost, m.proposalOf) - bruteForceAssignment(cost).total)).toBeLessThan(1e-4);
+            expect(Math.abs(totalCost(cost, m.proposalOf) - bruteForceAssignment(cost).total)).toBeLessThan(
+              1e-4,
+            );
             expect(byFrame[0]![j]![t]).toBe(m.proposalOf[objects.indexOf(j)]);
           }
         }
@@ -244,7 +289,10 @@ describe('matcher: matching', () => {
 
   it('refuses a solver answer that is not an assignment', async () => {
     const soft = new Float32Array(3 * 4).fill(1);
-    const video: MatcherVideo = { proposals: { soft, shape: [3, 1, 2, 2] }, objects: [{ points: [[[0, 0, 1]]] }, { points: [[[1, 1, 1]]] }] };
+    const video: MatcherVideo = {
+      proposals: { soft, shape: [3, 1, 2, 2] },
+      objects: [{ points: [[[0, 0, 1]]] }, { points: [[[1, 1, 1]]] }],
+    };
     await tidyAsync(async () => {
       const costs = buildPointCosts([video]);
       const solve = (rows: number[]) => ({ kind: 'cpu' as const, solve: async () => [rows] });
@@ -259,7 +307,18 @@ describe('matcher: matching', () => {
 describe('matcher: helpers', () => {
   it('present frames and the pseudo-label frames kept', () => {
     const objects = [
-      { points: [null, [], [[1, 1, 1]], [[2, 2, 0]], [[1, 1, 0], [3, 3, 1]]] as ([number, number, 0 | 1][] | null)[] },
+      {
+        points: [
+          null,
+          [],
+          [[1, 1, 1]],
+          [[2, 2, 0]],
+          [
+            [1, 1, 0],
+            [3, 3, 1],
+          ],
+        ] as ([number, number, 0 | 1][] | null)[],
+      },
       { points: [] },
       { points: [[[0, 0, 0]]] as [number, number, 0 | 1][][] },
     ];
@@ -276,7 +335,11 @@ describe('matcher: helpers', () => {
     expect(toPixelPoint([1.999999, 0.999999, 0], grid, where)).toEqual({ x: 1, y: 0, label: 0 });
     const scaled = { width: 64, height: 36, frameWidth: 640, frameHeight: 360 };
     expect(toPixelPoint([10, 9.99, 1], scaled, where)).toEqual({ x: 1, y: 0, label: 1 });
-    expect(toPixelPoint([639.9999999999999, 359.99999999999994, 1], scaled, where)).toEqual({ x: 63, y: 35, label: 1 });
+    expect(toPixelPoint([639.9999999999999, 359.99999999999994, 1], scaled, where)).toEqual({
+      x: 63,
+      y: 35,
+      label: 1,
+    });
     expect(() => toPixelPoint([4, 0, 1], grid, where)).toThrow(PointvisDataError);
     expect(() => toPixelPoint([0, -0.1, 1], grid, where)).toThrow(/y = -0.1/);
   });
@@ -300,7 +363,13 @@ describe('matcher: helpers', () => {
 
   it('collects a video’s objects from point annotations', () => {
     const annotations = [
-      { id: 7, video_id: 1, category_id: 1, iscrowd: 0 as const, points: [[[1, 1, 1]] as [number, number, 0 | 1][], null] },
+      {
+        id: 7,
+        video_id: 1,
+        category_id: 1,
+        iscrowd: 0 as const,
+        points: [[[1, 1, 1]] as [number, number, 0 | 1][], null],
+      },
       { id: 8, video_id: 2, category_id: 1, iscrowd: 0 as const, points: [] },
       { id: 9, video_id: 1, category_id: 2, iscrowd: 1 as const },
       { id: 10, video_id: 1, category_id: 2, iscrowd: 0 as const },

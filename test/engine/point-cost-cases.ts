@@ -32,7 +32,8 @@ export function randomSoftMasks(shape: [number, number, number, number], random:
           const d = ((x + 0.5 - cx - dx) / rx) ** 2 + ((y + 0.5 - cy - dy) / ry) ** 2;
           let v = 1 / (1 + Math.exp(4 * (d - 1)));
           const u = random();
-          if (u < 0.03) v = 0.5; // exactly at the threshold: not in the mask
+          if (u < 0.03)
+            v = 0.5; // exactly at the threshold: not in the mask
           else if (u < 0.05) v = random();
           soft[((r * frames + t) * height + y) * width + x] = v;
         }
@@ -60,13 +61,18 @@ export function randomObjects(
       }
       const u = random();
       if (u < 0.3) out.push(null);
-      else if (u < 0.38) out.push([]); // annotated, absent
+      else if (u < 0.38)
+        out.push([]); // annotated, absent
       else {
         const n = 1 + pick(4);
         const pts: PixelPoint[] = [];
         const onlyNegatives = random() < 0.1;
         for (let k = 0; k < n; k++) {
-          pts.push({ x: pick(width), y: pick(height), label: onlyNegatives ? 0 : k === 0 ? 1 : random() < 0.5 ? 1 : 0 });
+          pts.push({
+            x: pick(width),
+            y: pick(height),
+            label: onlyNegatives ? 0 : k === 0 ? 1 : random() < 0.5 ? 1 : 0,
+          });
         }
         out.push(pts);
       }
@@ -89,5 +95,9 @@ export function randomVideo(
   const width = fixed.width ?? between(1, limits.side);
   const shape: [number, number, number, number] = [proposals, frames, height, width];
   const count = fixed.objects ?? between(0, limits.objects);
-  return { shape, soft: randomSoftMasks(shape, random), objects: randomObjects(count, frames, height, width, random) };
+  return {
+    shape,
+    soft: randomSoftMasks(shape, random),
+    objects: randomObjects(count, frames, height, width, random),
+  };
 }

@@ -30,7 +30,11 @@ interface Built {
 }
 
 /** Tracked problems (one per video) addressing the packed list, and their definition twins. */
-function trackedProblems(videos: RandomVideo[], blocks: { bitsOffset: number; masknessOffset: number }[], maskness: number[][]): Built {
+function trackedProblems(
+  videos: RandomVideo[],
+  blocks: { bitsOffset: number; masknessOffset: number }[],
+  maskness: number[][],
+): Built {
   const problems = videos.map((v, b): PointCostProblem => {
     const [R, T, H, W] = v.shape;
     return {
@@ -83,6 +87,7 @@ describe(`point-cost (${platformName})`, () => {
       [4, 1, 3, 12], // vec4 path, partial word
       [1, 2, 1, 1],
       [2, 1, 70, 33], // several workgroups per frame
+      [2, 70, 2, 3], // more frames than maskness lanes
       [0, 2, 3, 4], // no proposals
     ];
     await tidyAsync(async () => {
@@ -99,7 +104,9 @@ describe(`point-cost (${platformName})`, () => {
       const shape: [number, number, number, number] = [2, 2, 3, 9];
       const soft = randomSoftMasks(shape, random);
       const packed = packProposalMasks(tensor(soft, shape), 0.25);
-      expect(Array.from(await packed.bits.data())).toEqual(Array.from(packMasksReference(soft, shape, 0.25).bits));
+      expect(Array.from(await packed.bits.data())).toEqual(
+        Array.from(packMasksReference(soft, shape, 0.25).bits),
+      );
     });
   });
 
@@ -174,27 +181,48 @@ describe(`point-cost (${platformName})`, () => {
   it('hand-derived costs: border points, cross-instance negatives, absent frames', async () => {
     // One video, 2 frames of 2x3 pixels, 3 proposals; masks written out by hand.
     // proposal 0: everything; proposal 1: column 0 only; proposal 2: nothing on frame 0, all of frame 1.
-    const R = 3, T = 2, H = 2, W = 3;
+    const R = 3,
+      T = 2,
+      H = 2,
+      W = 3;
     const soft = new Float32Array(R * T * H * W);
-    const set = (r: number, t: number, y: number, x: number, v: number) => (soft[((r * T + t) * H + y) * W + x] = v);
-    for (let t = 0; t < T; t++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-      set(0, t, y, x, 1);
-      set(1, t, y, x, x === 0 ? 0.9 : 0.1);
-      set(2, t, y, x, t === 1 ? 0.75 : 0);
-    }
+    const set = (r: number, t: number, y: number, x: number, v: number) =>
+      (soft[((r * T + t) * H + y) * W + x] = v);
+    for (let t = 0; t < T; t++)
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          set(0, t, y, x, 1);
+          set(1, t, y, x, x === 0 ? 0.9 : 0.1);
+          set(2, t, y, x, t === 1 ? 0.75 : 0);
+        }
     // Object A: frame 0 positive at pixel (0,0), negative at (1,2); frame 1 not annotated.
     // Object B: frame 0 positive at (0,2); frame 1 positive at (1,0).
     // Object C: frame 1 only, annotated but absent ([]).
     const objects = [
-      { frames: [[{ x: 0, y: 0, label: 1 as const }, { x: 2, y: 1, label: 0 as const }], null] },
+      {
+        frames: [
+          [
+            { x: 0, y: 0, label: 1 as const },
+            { x: 2, y: 1, label: 0 as const },
+          ],
+          null,
+        ],
+      },
       { frames: [[{ x: 2, y: 0, label: 1 as const }], [{ x: 0, y: 1, label: 1 as const }]] },
       { frames: [null, []] },
     ];
     await tidyAsync(async () => {
       const packed = packProposalMasks(tensor(soft, [R, T, H, W]));
       const problem: PointCostProblem = {
-        maskOffset: 0, proposals: R, frames: T, height: H, width: W,
-        proposalStride: T * H * wordsPerRow(W), scoreOffset: 0, scoreStride: 1, objects,
+        maskOffset: 0,
+        proposals: R,
+        frames: T,
+        height: H,
+        width: W,
+        proposalStride: T * H * wordsPerRow(W),
+        scoreOffset: 0,
+        scoreStride: 1,
+        objects,
       };
       const out = pointCostMatrices(packed.bits, packed.maskness, [problem], { pad: -7 });
       // L_ann: A vs p0: negative at (1,2) is covered → 1; vs p1: pos (0,0) in, neg (1,2) out → 0;
@@ -210,7 +238,11 @@ describe(`point-cost (${platformName})`, () => {
       const cost = await out.cost.data();
       const ann = [1, 0, 1, 0, 1, 1, 0, 0, 0];
       const cineg = [1, 0, 0, 1, 1, 0, 0, 0, 0];
-      expectClose(cost, ann.map((a, i) => 5 * a + 5 * cineg[i]! - 2 * c[i % 3]!), { atol: 1e-5 });
+      expectClose(
+        cost,
+        ann.map((a, i) => 5 * a + 5 * cineg[i]! - 2 * c[i % 3]!),
+        { atol: 1e-5 },
+      );
       // With 'positive-point' presence, C still has no frames; A's frame 0 has a positive: same.
       // Normalised: A has 2 points and 1 cross negative; B 2 points and 1 cross negative.
       const norm = pointCostMatrices(packed.bits, packed.maskness, [problem], { normalize: 'points' });
@@ -222,7 +254,11 @@ describe(`point-cost (${platformName})`, () => {
   it('kernel references on the tables agree with the definition', () => {
     const random = rng(21);
     const limits = { proposals: 12, frames: 4, side: 20, objects: 4 };
-    const videos = [randomVideo(random, limits), randomVideo(random, limits, { objects: 1 }), randomVideo(random, limits)];
+    const videos = [
+      randomVideo(random, limits),
+      randomVideo(random, limits, { objects: 1 }),
+      randomVideo(random, limits),
+    ];
     const refs = videos.map((v) => packMasksReference(v.soft, v.shape));
     let offset = 0;
     let scoreOffset = 0;
@@ -232,14 +268,30 @@ describe(`point-cost (${platformName})`, () => {
       scoreOffset += v.shape[0];
       return b;
     });
-    const built = trackedProblems(videos, blocks, refs.map((r) => r.maskness));
+    const built = trackedProblems(
+      videos,
+      blocks,
+      refs.map((r) => r.maskness),
+    );
     const bits = refs.flatMap((r) => Array.from(r.bits));
     const scores = refs.flatMap((r) => r.maskness);
     for (const normalize of ['none', 'points'] as const) {
       for (const presence of ['any-point', 'positive-point'] as const) {
         const tables = buildPointCostTables(built.problems, { normalize, presence });
-        const planes = objectCostsReference(tables, bits, coverageReference(tables, bits), scores, PAPER_COST_WEIGHTS, 0);
-        const expected = pointCostDefinitionReference(built.definition, { weights: PAPER_COST_WEIGHTS, normalize, presence, pad: 0 });
+        const planes = objectCostsReference(
+          tables,
+          bits,
+          coverageReference(tables, bits),
+          scores,
+          PAPER_COST_WEIGHTS,
+          0,
+        );
+        const expected = pointCostDefinitionReference(built.definition, {
+          weights: PAPER_COST_WEIGHTS,
+          normalize,
+          presence,
+          pad: 0,
+        });
         expectClose(planes.ann, expected.ann, { atol: 1e-6 });
         expectClose(planes.cineg, expected.cineg, { atol: 1e-6 });
         expectClose(planes.cost, expected.cost, { atol: 1e-5 });
@@ -253,12 +305,21 @@ describe(`point-cost (${platformName})`, () => {
       const scores = tensor([0.5], [1]);
       expect(pointCostMatrices(bits, scores, []).cost.shape).toEqual([0, 0, 0]);
       const none: PointCostProblem = {
-        maskOffset: 0, proposals: 1, frames: 1, height: 1, width: 1, proposalStride: 1,
-        scoreOffset: 0, scoreStride: 1, objects: [],
+        maskOffset: 0,
+        proposals: 1,
+        frames: 1,
+        height: 1,
+        width: 1,
+        proposalStride: 1,
+        scoreOffset: 0,
+        scoreStride: 1,
+        objects: [],
       };
       expect(pointCostMatrices(bits, scores, [none]).cost.shape).toEqual([1, 0, 1]);
       const noProposals = { ...none, proposals: 0, objects: [{ frames: [null] }] };
-      const out = pointCostMatrices(bits, scores, [noProposals, { ...none, objects: [{ frames: [[]] }] }], { pad: 9 });
+      const out = pointCostMatrices(bits, scores, [noProposals, { ...none, objects: [{ frames: [[]] }] }], {
+        pad: 9,
+      });
       expect(out.cost.shape).toEqual([2, 1, 1]);
       expectClose(await out.cost.data(), [9, -2 * 0.5]);
     });
@@ -269,13 +330,26 @@ describe(`point-cost (${platformName})`, () => {
       const bits = tensor([0, 0], [2], 'u32');
       const scores = tensor([0.5, 0.5], [2]);
       const base: PointCostProblem = {
-        maskOffset: 0, proposals: 2, frames: 1, height: 1, width: 3, proposalStride: 1,
-        scoreOffset: 0, scoreStride: 1, objects: [{ frames: [[{ x: 3, y: 0, label: 1 }]] }],
+        maskOffset: 0,
+        proposals: 2,
+        frames: 1,
+        height: 1,
+        width: 3,
+        proposalStride: 1,
+        scoreOffset: 0,
+        scoreStride: 1,
+        objects: [{ frames: [[{ x: 3, y: 0, label: 1 }]] }],
       };
       expect(() => pointCostMatrices(bits, scores, [base])).toThrow(/outside/);
-      expect(() => pointCostMatrices(bits, scores, [{ ...base, objects: [], maskOffset: 1, proposals: 1 }])).not.toThrow();
-      expect(() => pointCostMatrices(bits, scores, [{ ...base, objects: [], maskOffset: 2 }])).toThrow(/past/);
-      expect(() => pointCostMatrices(bits, scores, [{ ...base, objects: [], scoreOffset: 1 }])).toThrow(/score/);
+      expect(() =>
+        pointCostMatrices(bits, scores, [{ ...base, objects: [], maskOffset: 1, proposals: 1 }]),
+      ).not.toThrow();
+      expect(() => pointCostMatrices(bits, scores, [{ ...base, objects: [], maskOffset: 2 }])).toThrow(
+        /past/,
+      );
+      expect(() => pointCostMatrices(bits, scores, [{ ...base, objects: [], scoreOffset: 1 }])).toThrow(
+        /score/,
+      );
     });
   });
 
@@ -283,7 +357,12 @@ describe(`point-cost (${platformName})`, () => {
     const file = golden as GoldenFile;
     for (const c of file.cases) {
       const [R, T, H, W] = c.inputs[0]!.shape as [number, number, number, number];
-      const params = c.params as { objects: number; weights: number[]; normalize: 'none' | 'points'; presence: 'any-point' | 'positive-point' };
+      const params = c.params as {
+        objects: number;
+        weights: number[];
+        normalize: 'none' | 'points';
+        presence: 'any-point' | 'positive-point';
+      };
       const rows = c.inputs[1]!.data;
       const objects = Array.from({ length: params.objects }, () => ({
         frames: Array.from({ length: T }, () => null as { x: number; y: number; label: 0 | 1 }[] | null),
@@ -293,18 +372,29 @@ describe(`point-cost (${platformName})`, () => {
         (objects[j]!.frames[t] ??= []).push({ x, y, label: label === 1 ? 1 : 0 });
       }
       const problem: PointCostProblem = {
-        maskOffset: 0, proposals: R, frames: T, height: H, width: W,
-        proposalStride: T * H * wordsPerRow(W), scoreOffset: 0, scoreStride: 1, objects,
+        maskOffset: 0,
+        proposals: R,
+        frames: T,
+        height: H,
+        width: W,
+        proposalStride: T * H * wordsPerRow(W),
+        scoreOffset: 0,
+        scoreStride: 1,
+        objects,
       };
       const [ann, cineg, maskness] = params.weights as [number, number, number];
-      await checkGolden(c, (soft) => {
-        const packed = packProposalMasks(soft!);
-        return pointCostMatrices(packed.bits, packed.maskness, [problem], {
-          weights: { ann, cineg, maskness },
-          normalize: params.normalize,
-          presence: params.presence,
-        }).cost;
-      }, { atol: 2e-5, rtol: 1e-5 });
+      await checkGolden(
+        c,
+        (soft) => {
+          const packed = packProposalMasks(soft!);
+          return pointCostMatrices(packed.bits, packed.maskness, [problem], {
+            weights: { ann, cineg, maskness },
+            normalize: params.normalize,
+            presence: params.presence,
+          }).cost;
+        },
+        { atol: 2e-5, rtol: 1e-5 },
+      );
     }
   });
 });

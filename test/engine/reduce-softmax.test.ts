@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backward, logSoftmax, permute, softmax, sum, tensor, tidyAsync, mul } from '../../engine/index.js';
+import { forceReducePolicy } from '../../engine/ops/reduce-policy.js';
 import { stridedCopyReference } from '../../shaders/core/copy.js';
 import { softmaxReference } from '../../shaders/reduce/softmax.js';
 import golden from '../fixtures/golden/reduce.json';
@@ -24,22 +25,30 @@ describe(`softmax and logSoftmax (${platformName})`, () => {
     { shape: [3, 1000], axis: 1 }, // 256 threads per row
     { shape: [300, 3], axis: 1 }, // one thread per row
   ];
-  for (const { shape, axis } of cases) {
-    it(`forward over [${shape}] axis ${axis}`, async () => {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const data = randomArray(n, random, -5, 5).map(Math.fround);
-      await tidyAsync(async () => {
-        const x = tensor(data, shape);
-        expectClose(await softmax(x, axis).data(), softmaxReference(data, shape, axis, false), {
-          atol: 1e-6,
-          rtol: 1e-5,
-        });
-        expectClose(await logSoftmax(x, axis).data(), softmaxReference(data, shape, axis, true), {
-          atol: 1e-5,
-          rtol: 1e-5,
-        });
+  // Both launch policies (GPU: up to 256 threads per row; CPU adapter: at most 16) on every adapter.
+  for (const policy of ['gpu', 'cpu'] as const) {
+    for (const { shape, axis } of cases) {
+      it(`forward over [${shape}] axis ${axis} (${policy} policy)`, async () => {
+        forceReducePolicy(policy);
+        const n = shape.reduce((a, b) => a * b, 1);
+        const data = randomArray(n, random, -5, 5).map(Math.fround);
+        try {
+          await tidyAsync(async () => {
+            const x = tensor(data, shape);
+            expectClose(await softmax(x, axis).data(), softmaxReference(data, shape, axis, false), {
+              atol: 1e-6,
+              rtol: 1e-5,
+            });
+            expectClose(await logSoftmax(x, axis).data(), softmaxReference(data, shape, axis, true), {
+              atol: 1e-5,
+              rtol: 1e-5,
+            });
+          });
+        } finally {
+          forceReducePolicy(null);
+        }
       });
-    });
+    }
   }
 
   for (const log of [false, true]) {
@@ -95,7 +104,10 @@ describe(`softmax and logSoftmax (${platformName})`, () => {
 
   it('rows sum to 1 for wide rows', async () => {
     const data = randomArray(2 * 5000, random, -20, 20);
-    const out = await tidyAsync(() => sum(softmax(tensor(data, [2, 5000]), 1), 1).data());
+    forceReducePolicy('gpu');
+    const out = await tidyAsync(() => sum(softmax(tensor(data, [2, 5000]), 1), 1).data()).finally(() =>
+      forceReducePolicy(null),
+    );
     expectClose(out, [1, 1], { atol: 1e-5, rtol: 0 });
   });
 
