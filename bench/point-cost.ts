@@ -3,12 +3,12 @@
  * Default: 16 videos × 100 proposals × 20 frames × 64×64 masks × 5 objects, P1N1 on every frame
  * (1 positive + 1 negative point per object per frame), paper weights. Three GPU entries:
  *  - soft_gpu:   soft masks already on the GPU (model output) → pack + maskness + costs;
- *  - bits_gpu:   packed masks and confidence already on the GPU → costs only;
+ *  - bits_gpu:   packed masks (slices of one batch tensor) on the GPU, confidence given → costs;
  *  - bits_upload: packed masks on the CPU → upload + costs.
  * Each GPU time includes building and uploading the point tables; `ratio` = cpuMs / gpuMs, and
  * `maxAbsDiff` checks the GPU costs against the reference.
  */
-import { type Tensor, engine, tensor, tidy, tidyAsync, wordsPerRow } from '../engine/index.js';
+import { type Tensor, engine, select, tensor, tidy, tidyAsync, wordsPerRow } from '../engine/index.js';
 import { type MatcherVideo, buildPointCosts, packMaskBits } from '../pointvis/matcher';
 import type { LabeledPoint } from '../pointvis/formats/types';
 import { maskBitAt } from '../shaders/pointcost/layout.js';
@@ -168,23 +168,24 @@ export async function benchPointCost(overrides: Partial<PointCostBenchConfig> = 
   };
   const cpuReps = Math.max(1, Math.min(3, c.reps));
 
-  // Inputs resident on the GPU, as in training (kept across the timed runs).
+  // Inputs resident on the GPU, as in training: one soft tensor per video (model output) and
+  // the packed masks as per-video slices of one batch tensor (read in place, no copy).
   const softTensors: Tensor[] = [];
-  const bitTensors: Tensor[] = [];
-  tidy(() => {
-    for (const v of videos) {
-      softTensors.push(tensor(v.soft, [...shape]));
-      bitTensors.push(tensor(v.bits, [c.proposals, c.frames, c.side, wordsPerRow(c.side)], 'u32'));
-    }
-    return [...softTensors, ...bitTensors];
-  });
+  const bitViews: Tensor[] = [];
+  const allBits = new Uint32Array(videos.reduce((n, v) => n + v.bits.length, 0));
+  videos.forEach((v, b) => allBits.set(v.bits, b * v.bits.length));
+  const bitsBatch = tensor(allBits, [c.videos, c.proposals, c.frames, c.side, wordsPerRow(c.side)], 'u32');
+  for (let b = 0; b < c.videos; b++) {
+    softTensors.push(tensor(videos[b]!.soft, [...shape]));
+    bitViews.push(select(bitsBatch, 0, b));
+  }
   await engine().sync();
   const softInputs: MatcherVideo[] = videos.map((v, b) => ({
     proposals: { soft: softTensors[b]! },
     objects: v.points.map((points) => ({ points })),
   }));
   const bitInputs: MatcherVideo[] = videos.map((v, b) => ({
-    proposals: { bits: bitTensors[b]!, shape },
+    proposals: { bits: bitViews[b]!, shape },
     scores: v.confidence,
     objects: v.points.map((points) => ({ points })),
   }));
@@ -218,7 +219,7 @@ export async function benchPointCost(overrides: Partial<PointCostBenchConfig> = 
       });
     }
   } finally {
-    for (const t of [...softTensors, ...bitTensors]) t.dispose();
+    for (const t of [...softTensors, ...bitViews, bitsBatch]) t.dispose();
   }
   return entries;
 }

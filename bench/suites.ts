@@ -1,11 +1,15 @@
+import { benchElementwise } from './elementwise.js';
 import { benchSample } from './sample.js';
 import { benchHungarian } from './hungarian.js';
 import { benchLoss } from './loss.js';
+import { benchPointCost } from './point-cost.js';
 import type { BenchEntry } from './timing.js';
 
 /** GPU benchmark suites by name; each kernel family contributes one. */
 export const suites: Record<string, () => Promise<BenchEntry[]>> = {
+  elementwise: benchElementwise,
   loss: benchLoss,
   hungarian: benchHungarian,
   sample: benchSample,
+  'point-cost': () => benchPointCost(),
 };

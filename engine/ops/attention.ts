@@ -25,6 +25,7 @@ import { attentionCombineKernel, attentionForwardKernel } from '../../shaders/at
 import {
   type AttentionKernelKind,
   type AttentionTilePlan,
+  MASK_KIND_CODE,
   type MaskKind,
   type OperandLayout,
   type TermLayout,
@@ -224,22 +225,14 @@ function kernelBias(terms: readonly Term[]): Term | null {
   });
 }
 
-interface DeviceLimits {
-  maxThreads: number;
-  maxSharedBytes: number;
-}
-
-function deviceLimits(): DeviceLimits {
-  const l = engine().gpu.limits;
-  return {
-    maxThreads: Math.min(l.maxComputeInvocationsPerWorkgroup, l.maxComputeWorkgroupSizeX),
-    maxSharedBytes: l.maxComputeWorkgroupStorageSize,
+function plan(kind: AttentionKernelKind, dims: Dims): AttentionTilePlan {
+  const gpu = engine().gpu;
+  const limits = {
+    maxThreads: Math.min(gpu.limits.maxComputeInvocationsPerWorkgroup, gpu.limits.maxComputeWorkgroupSizeX),
+    maxSharedBytes: gpu.limits.maxComputeWorkgroupStorageSize,
+    isCpu: gpu.report.isCpu,
   };
-}
-
-function plan(kind: AttentionKernelKind, dims: Dims, bias: boolean, mask: boolean): AttentionTilePlan {
-  const limits = deviceLimits();
-  const p = planTiles(kind, dims.D, dims.Dv, limits, bias, mask);
+  const p = planTiles(kind, dims.D, dims.Dv, limits);
   if (!p) {
     throw new EngineError(
       `attention: head dims D=${dims.D}, Dv=${dims.Dv} do not fit the fused ${kind} kernel in ` +
@@ -273,17 +266,19 @@ function dispatchGrid(
   engine().stream.dispatch(spec, buffers, params, grid, describe);
 }
 
-function termBuffers(bias: Term | null, mask: Mask | null): BufferBinding[] {
-  const out: BufferBinding[] = [];
-  if (bias) out.push({ buffer: bias.tensor.buffer });
-  if (mask) out.push({ buffer: mask.tensor.buffer });
-  return out;
+/** The bias and mask bindings; an absent one is bound to `spare` (the kernels never read it). */
+function termBuffers(bias: Term | null, mask: Mask | null, spare: Tensor): BufferBinding[] {
+  return [{ buffer: (bias?.tensor ?? spare).buffer }, { buffer: (mask?.tensor ?? spare).buffer }];
 }
+
+const NO_TERM: TermLayout = { off: 0, n: 1, sb: 0, sh: 0, sq: 0, sk: 0 };
 
 function termParamValues(bias: Term | null, mask: Mask | null): Record<string, number> {
   return {
-    ...(bias ? termValues('bias', bias.layout) : {}),
-    ...(mask ? termValues('mask', mask.layout) : {}),
+    has_bias: bias ? 1 : 0,
+    mask_kind: MASK_KIND_CODE[mask?.kind ?? 'none'],
+    ...termValues('bias', bias?.layout ?? NO_TERM),
+    ...termValues('mask', mask?.layout ?? NO_TERM),
   };
 }
 
@@ -316,7 +311,7 @@ function fusedForward(
   const rows = B * H * Lq;
   const stats = Tensor.empty([rows, 4]);
   if (rows === 0) return { out, stats };
-  const p = plan('forward', pr.dims, bias !== null, mask !== null);
+  const p = plan('forward', pr.dims);
   const qTiles = Math.ceil(Lq / p.rows);
   const base = B * H * qTiles;
   const [nSplit, splitKeys] = keySplits(base, Lk, p.cols, forcedSplits);
@@ -339,25 +334,34 @@ function fusedForward(
     { buffer: q.buffer },
     { buffer: k.buffer },
     { buffer: v.buffer },
-    ...termBuffers(bias, mask),
+    ...termBuffers(bias, mask, q),
   ];
-  const maskKind: MaskKind = mask?.kind ?? 'none';
+  const spec = attentionForwardKernel({ plan: p });
   const outValues = operandValues('o', operandLayout(out));
   if (nSplit === 1) {
-    const spec = attentionForwardKernel({ plan: p, bias: bias !== null, mask: maskKind, split: false });
-    dispatchGrid(spec, [...inputs, { buffer: out.buffer }, { buffer: stats.buffer }], { ...params, ...outValues }, base, describe);
+    dispatchGrid(
+      spec,
+      [...inputs, { buffer: out.buffer }, { buffer: stats.buffer }],
+      { ...params, ...outValues, write_partial: 0 },
+      base,
+      describe,
+    );
     return { out, stats };
   }
   const dv4 = p.dv4;
   const pacc = Tensor.empty([nSplit * rows * dv4 * 4]);
   const pstat = Tensor.empty([nSplit * rows * 4]);
-  const spec = attentionForwardKernel({ plan: p, bias: bias !== null, mask: maskKind, split: true });
-  dispatchGrid(spec, [...inputs, { buffer: pacc.buffer }, { buffer: pstat.buffer }], params, base * nSplit, describe);
-  const combine = attentionCombineKernel(Dv, mask !== null);
+  dispatchGrid(
+    spec,
+    [...inputs, { buffer: pacc.buffer }, { buffer: pstat.buffer }],
+    { ...params, ...outValues, write_partial: 1 },
+    base * nSplit,
+    describe,
+  );
   engine().stream.dispatch1D(
-    combine,
+    attentionCombineKernel(Dv),
     [{ buffer: pacc.buffer }, { buffer: pstat.buffer }, { buffer: out.buffer }, { buffer: stats.buffer }],
-    { total: rows * dv4, rows_total: rows, n_split: nSplit, heads: H, lq: Lq, ...outValues },
+    { total: rows * dv4, rows_total: rows, n_split: nSplit, heads: H, lq: Lq, has_mask: mask ? 1 : 0, ...outValues },
     rows * dv4,
     describe,
   );
@@ -419,7 +423,7 @@ function fusedBackward(
     { buffer: k.buffer },
     { buffer: v.buffer },
     { buffer: g.buffer },
-    ...termBuffers(bias, mask),
+    ...termBuffers(bias, mask, q),
     { buffer: rowinfo.buffer },
   ];
   const common = {
@@ -433,18 +437,16 @@ function fusedBackward(
     ...operandValues('g', operandLayout(g)),
     ...termParamValues(bias, mask),
   };
-  const maskKind: MaskKind = mask?.kind ?? 'none';
   let dq: Tensor | null = null;
   const dterms: (Tensor | null)[] = pr.terms.map(() => null);
   if (q.requiresGrad || wantDs) {
-    const p = plan('dq', pr.dims, bias !== null, mask !== null);
+    const p = plan('dq', pr.dims);
     const tiles = Math.ceil(Lq / p.rows);
     const buf = Tensor.empty([nq + (wantDs ? rows * Lk : 0)]);
-    const spec = attentionDqKernel({ plan: p, bias: bias !== null, mask: maskKind, writeDs: wantDs });
     dispatchGrid(
-      spec,
+      attentionDqKernel(p),
       [...inputs, { buffer: buf.buffer }],
-      { ...common, tiles, total_wg: B * H * tiles, second_off: nq },
+      { ...common, tiles, total_wg: B * H * tiles, second_off: nq, write_ds: wantDs ? 1 : 0 },
       B * H * tiles,
       describe,
     );
@@ -464,14 +466,13 @@ function fusedBackward(
   let dk: Tensor | null = null;
   let dv: Tensor | null = null;
   if (k.requiresGrad || v.requiresGrad) {
-    const p = plan('dkv', pr.dims, bias !== null, mask !== null);
+    const p = plan('dkv', pr.dims);
     const tiles = Math.ceil(Lk / p.rows);
     const buf = Tensor.empty([nk + nv]);
-    const spec = attentionDkvKernel({ plan: p, bias: bias !== null, mask: maskKind });
     dispatchGrid(
-      spec,
+      attentionDkvKernel(p),
       [...inputs, { buffer: buf.buffer }],
-      { ...common, tiles, total_wg: B * H * tiles, second_off: nk },
+      { ...common, tiles, total_wg: B * H * tiles, second_off: nk, write_ds: 0 },
       B * H * tiles,
       describe,
     );

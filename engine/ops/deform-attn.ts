@@ -6,6 +6,7 @@
  * shaders/deform/ms-deform-attn.ts for the kernels.
  */
 import {
+  DEFORM_WORKGROUP_BYTES,
   backwardLayout,
   deformBackwardKernel,
   deformForwardKernel,
@@ -22,6 +23,18 @@ import { contiguous, zeros } from './copy.js';
 
 export type { LevelShapes };
 export { levelStartIndex };
+
+export interface MsDeformAttnOptions {
+  /**
+   * Work layout. 'auto' (default): cooperative on GPUs, serial on CPU adapters. 'cooperative':
+   * lanes across D, coalesced, with a workgroup reduction in the backward. 'serial': one
+   * invocation per (n, q, m). Forcing one is for tests and benchmarks; results agree to rounding.
+   */
+  layout?: 'auto' | 'cooperative' | 'serial';
+}
+
+/** Workgroup memory the cooperative backward may declare on a CPU adapter (compile time grows with it). */
+const CPU_WORKGROUP_BYTES = 1024;
 
 interface DeformProblem {
   batch: number;
@@ -76,12 +89,16 @@ export function msDeformAttn(
   spatialShapes: LevelShapes,
   samplingLocations: Tensor,
   attentionWeights: Tensor,
+  options: MsDeformAttnOptions = {},
 ): Tensor {
   const pr = checkInputs(value, spatialShapes, samplingLocations, attentionWeights);
+  const isCpu = engine().gpu.report.isCpu;
+  const mode = options.layout ?? 'auto';
+  const cooperative = mode === 'cooperative' || (mode === 'auto' && !isCpu);
   const shapes = spatialShapes.map(([h, w]) => [h, w] as const);
   const describe = () =>
     `ms_deform_attn value ${value.describe()} levels ${JSON.stringify(shapes)} at ${samplingLocations.describe()}`;
-  const fwd = forwardLayout(pr.levels, pr.points, pr.channels);
+  const fwd = forwardLayout(pr.levels, pr.points, pr.channels, cooperative);
   const chunks = pr.channels / fwd.width;
   const groups = pr.batch * pr.queries * pr.heads;
   const params = {
@@ -120,7 +137,13 @@ export function msDeformAttn(
     const gradLoc = Tensor.empty(samplingLocations.shape);
     const gradAttn = Tensor.empty(attentionWeights.shape);
     if (groups > 0) {
-      const bwd = backwardLayout(pr.levels, pr.points, pr.channels);
+      const bwd = backwardLayout(
+        pr.levels,
+        pr.points,
+        pr.channels,
+        cooperative,
+        isCpu ? CPU_WORKGROUP_BYTES : DEFORM_WORKGROUP_BYTES,
+      );
       const gd = contiguous(g);
       const v = contiguous(value);
       const l = contiguous(samplingLocations);

@@ -111,8 +111,9 @@ export function packProposalMaskList(softs: readonly Tensor[], threshold = 0.5):
     const block = blocks[i]!;
     const c = chunks[i]!;
     if (n === 0) return;
-    const dense = contiguous(soft);
-    const vec4 = width % 4 === 0;
+    // A contiguous view (a video sliced from a batch) is read in place, at its offset.
+    const dense = soft.isContiguous() ? soft : contiguous(soft);
+    const vec4 = width % 4 === 0 && dense.offset % 4 === 0;
     const describe = () => `${soft.describe()} threshold ${threshold}`;
     if (c > 0) {
       stream.dispatch1D(
@@ -122,6 +123,7 @@ export function packProposalMaskList(softs: readonly Tensor[], threshold = 0.5):
           frames: n * frames,
           height,
           width,
+          soft_offset: dense.offset,
           words_per_row: wordsPerRow(width),
           chunks_per_frame: c,
           bits_offset: block.bitsOffset,

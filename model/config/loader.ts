@@ -11,7 +11,15 @@ import { applyOverrides } from './overrides.js';
 import { resolveRelative } from './paths.js';
 import { type AnySchema, type Issue, type Schema, formatPath, validate } from './schema.js';
 import { pointvisConfigSchema } from './schema-pointvis.js';
-import { BASE_KEY, type ConfigTree, DELETE_KEY, type SourcedTree, isTree, joinKey, sourcedFromFile } from './tree.js';
+import {
+  BASE_KEY,
+  type ConfigTree,
+  DELETE_KEY,
+  type SourcedTree,
+  isTree,
+  joinKey,
+  sourcedFromFile,
+} from './tree.js';
 import type { PointvisConfig } from './types.js';
 
 /** Returns a file's text; throws when it cannot (the message is passed on). */
@@ -32,7 +40,8 @@ export function parseConfigText(text: string, source: string): ConfigTree {
     throw ConfigError.single(source, '', `cannot parse: ${(err as Error).message}`);
   }
   if (value === null || value === undefined) return {};
-  if (!isTree(value)) throw ConfigError.single(source, '', 'the top level must be a mapping of keys to values');
+  if (!isTree(value))
+    throw ConfigError.single(source, '', 'the top level must be a mapping of keys to values');
   checkDeleteMarkers(value, source, []);
   return value as ConfigTree;
 }
@@ -40,7 +49,11 @@ export function parseConfigText(text: string, source: string): ConfigTree {
 function checkDeleteMarkers(tree: Record<string, unknown>, source: string, path: string[]): void {
   for (const [k, v] of Object.entries(tree)) {
     if (k === DELETE_KEY && typeof v !== 'boolean') {
-      throw ConfigError.single(source, joinKey([...path, k]), `must be true or false, got ${JSON.stringify(v)}`);
+      throw ConfigError.single(
+        source,
+        joinKey([...path, k]),
+        `must be true or false, got ${JSON.stringify(v)}`,
+      );
     }
     if (isTree(v)) checkDeleteMarkers(v, source, [...path, k]);
   }
@@ -57,7 +70,11 @@ function baseList(tree: ConfigTree, source: string): string[] {
 }
 
 /** One file with its bases merged underneath it, not yet validated. */
-export function composeConfigFile(path: string, read: ConfigReader, chain: readonly string[] = []): SourcedTree {
+export function composeConfigFile(
+  path: string,
+  read: ConfigReader,
+  chain: readonly string[] = [],
+): SourcedTree {
   if (chain.includes(path)) {
     throw ConfigError.single(path, BASE_KEY, `inheritance cycle: ${[...chain, path].join(' -> ')}`);
   }
@@ -66,7 +83,11 @@ export function composeConfigFile(path: string, read: ConfigReader, chain: reado
     text = read(path);
   } catch (err) {
     const via = chain.length > 0 ? `${chain[chain.length - 1]!}` : path;
-    throw ConfigError.single(via, chain.length > 0 ? BASE_KEY : '', `cannot read ${path}: ${(err as Error).message}`);
+    throw ConfigError.single(
+      via,
+      chain.length > 0 ? BASE_KEY : '',
+      `cannot read ${path}: ${(err as Error).message}`,
+    );
   }
   const tree = parseConfigText(text, path);
   const bases = baseList(tree, path);
@@ -74,7 +95,8 @@ export function composeConfigFile(path: string, read: ConfigReader, chain: reado
   const own = sourcedFromFile(tree, path);
   if (bases.length === 0) return own;
   let merged: SourcedTree = { tree: {}, origins: new Map() };
-  for (const b of bases) merged = mergeSourced(merged, composeConfigFile(resolveRelative(path, b), read, [...chain, path]));
+  for (const b of bases)
+    merged = mergeSourced(merged, composeConfigFile(resolveRelative(path, b), read, [...chain, path]));
   return mergeSourced(merged, own);
 }
 
@@ -118,7 +140,8 @@ export function loadConfig(path: string, options: LoadConfigOptions): PointvisCo
 
 /** Validates a config already in memory (e.g. the one stored in a checkpoint). */
 export function configFromObject(value: unknown, source = 'config'): PointvisConfig {
-  if (!isTree(value)) throw ConfigError.single(source, '', 'the top level must be a mapping of keys to values');
+  if (!isTree(value))
+    throw ConfigError.single(source, '', 'the top level must be a mapping of keys to values');
   return validateTree(sourcedFromFile(value as ConfigTree, source), pointvisConfigSchema, source);
 }
 

@@ -4,14 +4,28 @@
  * mapping wholesale.
  */
 import { ConfigError } from './errors.js';
-import { type ConfigTree, type ConfigValue, DELETE_KEY, type Origins, type SourcedTree, cloneValue, dropOrigins, isTree, joinKey } from './tree.js';
+import {
+  type ConfigTree,
+  type ConfigValue,
+  DELETE_KEY,
+  type Origins,
+  type SourcedTree,
+  cloneValue,
+  dropOrigins,
+  isTree,
+  joinKey,
+} from './tree.js';
 
 function deleteFlag(tree: ConfigTree, origins: Origins, path: readonly (string | number)[]): boolean {
   const flag = tree[DELETE_KEY];
   if (flag === undefined) return false;
   if (typeof flag !== 'boolean') {
     const source = origins.get(joinKey([...path, DELETE_KEY]))?.at(-1) ?? 'config';
-    throw ConfigError.single(source, joinKey([...path, DELETE_KEY]), `must be true or false, got ${JSON.stringify(flag)}`);
+    throw ConfigError.single(
+      source,
+      joinKey([...path, DELETE_KEY]),
+      `must be true or false, got ${JSON.stringify(flag)}`,
+    );
   }
   return flag;
 }
@@ -32,7 +46,13 @@ function copyOrigins(from: Origins, to: Origins, path: readonly (string | number
   }
 }
 
-function mergeTree(base: ConfigTree, baseOrigins: Origins, over: ConfigTree, overOrigins: Origins, path: (string | number)[]): void {
+function mergeTree(
+  base: ConfigTree,
+  baseOrigins: Origins,
+  over: ConfigTree,
+  overOrigins: Origins,
+  path: (string | number)[],
+): void {
   for (const [key, value] of Object.entries(over)) {
     if (key === DELETE_KEY) continue;
     const at = [...path, key];

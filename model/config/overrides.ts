@@ -36,7 +36,11 @@ export function parseOverride(text: string): ParsedOverride {
   try {
     value = parse(text.slice(eq + 1));
   } catch (err) {
-    throw ConfigError.single(source, key, `value is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw ConfigError.single(
+      source,
+      key,
+      `value is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   return { keyPath, value: (value ?? null) as ConfigValue, source };
 }
@@ -60,7 +64,11 @@ export function applyOverride(target: SourcedTree, o: ParsedOverride): void {
     if (Array.isArray(node)) {
       const index = Number(seg);
       if (!Number.isInteger(index) || index < 0 || index >= node.length) {
-        throw ConfigError.single(o.source, joinKey([...walked, seg]), `${joinKey(walked)} is a list of ${node.length}; '${seg}' is not an index in it`);
+        throw ConfigError.single(
+          o.source,
+          joinKey([...walked, seg]),
+          `${joinKey(walked)} is a list of ${node.length}; '${seg}' is not an index in it`,
+        );
       }
       key = index;
     }
@@ -75,7 +83,8 @@ export function applyOverride(target: SourcedTree, o: ParsedOverride): void {
         );
         setAt(node, key, merged.tree.v!);
         dropOrigins(target.origins, at);
-        for (const [k, s] of merged.origins) if (k === 'v' || k.startsWith('v.')) target.origins.set(joinKey(at) + k.slice(1), s);
+        for (const [k, s] of merged.origins)
+          if (k === 'v' || k.startsWith('v.')) target.origins.set(joinKey(at) + k.slice(1), s);
       } else {
         setAt(node, key, structuredClone(o.value));
         dropOrigins(target.origins, at);
@@ -92,7 +101,11 @@ export function applyOverride(target: SourcedTree, o: ParsedOverride): void {
     } else if (isTree(current) || Array.isArray(current)) {
       node = current;
     } else {
-      throw ConfigError.single(o.source, joinKey(at), `is ${describeNode(current)}, so it has no '${o.keyPath[i + 1]}' to set`);
+      throw ConfigError.single(
+        o.source,
+        joinKey(at),
+        `is ${describeNode(current)}, so it has no '${o.keyPath[i + 1]}' to set`,
+      );
     }
     walked.push(key);
   }

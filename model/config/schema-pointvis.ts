@@ -44,8 +44,9 @@ const swinSchema: ObjectSchema<SwinConfig> = obj<SwinConfig>(
     pretrainImageSize: positiveInt('ImageNet size of the weights'),
     patchSize: positiveInt('patch embedding stride'),
     embedDim: positiveInt('channels of stage 0'),
-    depths: list(positiveInt(), { minLength: 1, doc: 'blocks per stage' }),
-    numHeads: list(positiveInt(), { minLength: 1, doc: 'heads per stage' }),
+    // Four stages: the outputs res2..res5 (the official D2 wrapper assumes them).
+    depths: list(positiveInt(), { minLength: 4, maxLength: 4, doc: 'blocks per stage' }),
+    numHeads: list(positiveInt(), { minLength: 4, maxLength: 4, doc: 'heads per stage' }),
     windowSize: positiveInt('attention window side'),
     mlpRatio: num({ min: 0, minExclusive: true }),
     qkvBias: bool(),
@@ -59,18 +60,16 @@ const swinSchema: ObjectSchema<SwinConfig> = obj<SwinConfig>(
   },
   (s) => {
     const issues: Issue[] = [];
-    if (s.numHeads.length !== s.depths.length) {
-      issues.push({ path: ['numHeads'], message: `has ${s.numHeads.length} stages but depths has ${s.depths.length}` });
-    }
     s.numHeads.forEach((h, i) => {
       const channels = s.embedDim * 2 ** i;
-      if (channels % h !== 0) issues.push({ path: ['numHeads', i], message: `${h} heads do not divide the ${channels} channels of stage ${i}` });
+      if (channels % h !== 0)
+        issues.push({
+          path: ['numHeads', i],
+          message: `${h} heads do not divide the ${channels} channels of stage ${i}`,
+        });
     });
-    s.outFeatures.forEach((f, i) => {
-      const stage = FEATURES.indexOf(f);
-      if (stage >= s.depths.length) issues.push({ path: ['outFeatures', i], message: `${f} is stage ${stage}, but there are ${s.depths.length} stages` });
-    });
-    for (const d of duplicates(s.outFeatures)) issues.push({ path: ['outFeatures'], message: `lists ${d} twice` });
+    for (const d of duplicates(s.outFeatures))
+      issues.push({ path: ['outFeatures'], message: `lists ${d} twice` });
     return issues;
   },
 );
@@ -96,25 +95,47 @@ const pixelDecoderSchema: ObjectSchema<PixelDecoderConfig> = obj<PixelDecoderCon
   (p) => {
     const issues: Issue[] = [];
     p.transformerInFeatures.forEach((f, i) => {
-      if (!p.inFeatures.includes(f)) issues.push({ path: ['transformerInFeatures', i], message: `${f} is not in inFeatures [${p.inFeatures.join(', ')}]` });
+      if (!p.inFeatures.includes(f))
+        issues.push({
+          path: ['transformerInFeatures', i],
+          message: `${f} is not in inFeatures [${p.inFeatures.join(', ')}]`,
+        });
     });
-    for (const d of duplicates(p.inFeatures)) issues.push({ path: ['inFeatures'], message: `lists ${d} twice` });
-    for (const d of duplicates(p.transformerInFeatures)) issues.push({ path: ['transformerInFeatures'], message: `lists ${d} twice` });
+    for (const d of duplicates(p.inFeatures))
+      issues.push({ path: ['inFeatures'], message: `lists ${d} twice` });
+    for (const d of duplicates(p.transformerInFeatures))
+      issues.push({ path: ['transformerInFeatures'], message: `lists ${d} twice` });
     if (p.convDim % p.groupNormGroups !== 0) {
-      issues.push({ path: ['groupNormGroups'], message: `${p.groupNormGroups} groups do not divide convDim ${p.convDim}` });
+      issues.push({
+        path: ['groupNormGroups'],
+        message: `${p.groupNormGroups} groups do not divide convDim ${p.convDim}`,
+      });
     }
     if (p.convDim % p.encoder.heads !== 0) {
-      issues.push({ path: ['encoder', 'heads'], message: `${p.encoder.heads} heads do not divide convDim ${p.convDim}` });
+      issues.push({
+        path: ['encoder', 'heads'],
+        message: `${p.encoder.heads} heads do not divide convDim ${p.convDim}`,
+      });
     }
-    if (p.convDim % 2 !== 0) issues.push({ path: ['convDim'], message: 'must be even (half of it is the sine position encoding of each axis)' });
+    if (p.convDim % 2 !== 0)
+      issues.push({
+        path: ['convDim'],
+        message: 'must be even (half of it is the sine position encoding of each axis)',
+      });
     const minStride = Math.min(...p.transformerInFeatures.map((f) => FEATURE_STRIDE[f]));
     const fpnLevels = Math.log2(minStride) - Math.log2(p.commonStride);
     if (!Number.isInteger(fpnLevels) || fpnLevels < 0) {
-      issues.push({ path: ['commonStride'], message: `must be a power of two no larger than the finest encoder stride ${minStride}` });
+      issues.push({
+        path: ['commonStride'],
+        message: `must be a power of two no larger than the finest encoder stride ${minStride}`,
+      });
     } else {
       const finer = p.inFeatures.filter((f) => FEATURE_STRIDE[f] < minStride).length;
       if (finer < fpnLevels) {
-        issues.push({ path: ['commonStride'], message: `needs ${fpnLevels} inFeatures finer than stride ${minStride} for the FPN, there are ${finer}` });
+        issues.push({
+          path: ['commonStride'],
+          message: `needs ${fpnLevels} inFeatures finer than stride ${minStride} for the FPN, there are ${finer}`,
+        });
       }
     }
     return issues;
@@ -135,8 +156,10 @@ const decoderSchema: ObjectSchema<TransformerDecoderConfig> = obj<TransformerDec
   },
   (d) => {
     const issues: Issue[] = [];
-    if (d.hiddenDim % d.heads !== 0) issues.push({ path: ['heads'], message: `${d.heads} heads do not divide hiddenDim ${d.hiddenDim}` });
-    if (d.hiddenDim % 2 !== 0) issues.push({ path: ['hiddenDim'], message: 'must be even (sine position encoding)' });
+    if (d.hiddenDim % d.heads !== 0)
+      issues.push({ path: ['heads'], message: `${d.heads} heads do not divide hiddenDim ${d.hiddenDim}` });
+    if (d.hiddenDim % 2 !== 0)
+      issues.push({ path: ['hiddenDim'], message: 'must be even (sine position encoding)' });
     return issues;
   },
 );
@@ -161,7 +184,10 @@ const modelSchema: ObjectSchema<ModelConfig> = obj<ModelConfig>(
     });
     m.pixelDecoder.inFeatures.forEach((f, i) => {
       if (!m.swin.outFeatures.includes(f)) {
-        issues.push({ path: ['pixelDecoder', 'inFeatures', i], message: `${f} is not a backbone output (swin.outFeatures [${m.swin.outFeatures.join(', ')}])` });
+        issues.push({
+          path: ['pixelDecoder', 'inFeatures', i],
+          message: `${f} is not a backbone output (swin.outFeatures [${m.swin.outFeatures.join(', ')}])`,
+        });
       }
     });
     if (m.decoder.featureLevels > m.pixelDecoder.transformerInFeatures.length) {
@@ -231,8 +257,13 @@ const solverSchema: ObjectSchema<SolverConfig> = obj<SolverConfig>(
   (s) => {
     const issues: Issue[] = [];
     s.steps.forEach((step, i) => {
-      if (i > 0 && !(step > s.steps[i - 1]!)) issues.push({ path: ['steps', i], message: `${step} must be larger than the step before it (${s.steps[i - 1]})` });
-      if (step > s.maxIter) issues.push({ path: ['steps', i], message: `${step} is past maxIter ${s.maxIter}` });
+      if (i > 0 && !(step > s.steps[i - 1]!))
+        issues.push({
+          path: ['steps', i],
+          message: `${step} must be larger than the step before it (${s.steps[i - 1]})`,
+        });
+      if (step > s.maxIter)
+        issues.push({ path: ['steps', i], message: `${step} is past maxIter ${s.maxIter}` });
     });
     return issues;
   },
@@ -254,9 +285,13 @@ const inputSchema: ObjectSchema<InputConfig> = obj<InputConfig>(
   },
   (i) => {
     const issues: Issue[] = [];
-    if (i.maxScale < i.minScale) issues.push({ path: ['maxScale'], message: `${i.maxScale} is below minScale ${i.minScale}` });
+    if (i.maxScale < i.minScale)
+      issues.push({ path: ['maxScale'], message: `${i.maxScale} is below minScale ${i.minScale}` });
     if (i.minSizeTrainSampling === 'range' && i.minSizeTrain.length !== 2) {
-      issues.push({ path: ['minSizeTrain'], message: `'range' sampling needs [low, high], got ${i.minSizeTrain.length} values` });
+      issues.push({
+        path: ['minSizeTrain'],
+        message: `'range' sampling needs [low, high], got ${i.minSizeTrain.length} values`,
+      });
     }
     return issues;
   },
@@ -313,8 +348,10 @@ export const pointvisConfigSchema: ObjectSchema<PointvisConfig> = obj<PointvisCo
   },
   (c) => {
     const issues: Issue[] = [];
-    if (c.task === 'video-instance' && c.video === null) issues.push({ path: ['video'], message: "task 'video-instance' needs the video section" });
-    if (c.task === 'image-instance' && c.video !== null) issues.push({ path: ['video'], message: "must be null for task 'image-instance'" });
+    if (c.task === 'video-instance' && c.video === null)
+      issues.push({ path: ['video'], message: "task 'video-instance' needs the video section" });
+    if (c.task === 'image-instance' && c.video !== null)
+      issues.push({ path: ['video'], message: "must be null for task 'image-instance'" });
     if (c.pointSupervision !== null && c.task !== 'video-instance') {
       issues.push({ path: ['pointSupervision'], message: "point supervision is for task 'video-instance'" });
     }

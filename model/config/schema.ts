@@ -99,7 +99,10 @@ export function oneOf<T extends string>(values: readonly T[], doc?: string): Str
   return { kind: 'string', values, doc };
 }
 
-export function list<E>(item: Schema<E>, options: { minLength?: number; maxLength?: number; doc?: string } = {}): ListSchema<E> {
+export function list<E>(
+  item: Schema<E>,
+  options: { minLength?: number; maxLength?: number; doc?: string } = {},
+): ListSchema<E> {
   return { kind: 'list', item, ...options };
 }
 
@@ -130,7 +133,8 @@ function typeName(v: unknown): string {
 }
 
 function checkNumber(s: NumberSchema, v: unknown): string | null {
-  if (typeof v !== 'number' || Number.isNaN(v)) return `expected ${s.integer ? 'an integer' : 'a number'}, got ${typeName(v)}`;
+  if (typeof v !== 'number' || Number.isNaN(v))
+    return `expected ${s.integer ? 'an integer' : 'a number'}, got ${typeName(v)}`;
   if (s.integer && !Number.isSafeInteger(v)) return `expected an integer, got ${v}`;
   if (!s.integer && !Number.isFinite(v)) return `expected a finite number, got ${v}`;
   if (s.min !== undefined && (s.minExclusive ? !(v > s.min) : !(v >= s.min))) {
@@ -147,7 +151,13 @@ function checkNumber(s: NumberSchema, v: unknown): string | null {
  * it (and everything inside it) is valid; the caller only trusts the result when `issues` did
  * not grow.
  */
-export function validate<T>(schema: Schema<T>, value: unknown, issues: Issue[], path: Path = [], root?: AnySchema): T {
+export function validate<T>(
+  schema: Schema<T>,
+  value: unknown,
+  issues: Issue[],
+  path: Path = [],
+  root?: AnySchema,
+): T {
   validateNode(schema as AnySchema, value, issues, path, root ?? (schema as AnySchema));
   return value as T;
 }
@@ -167,13 +177,17 @@ function validateNode(s: AnySchema, v: unknown, issues: Issue[], path: Path, roo
       return;
     }
     case 'string':
-      if (typeof v !== 'string') fail(`expected ${s.values ? `one of ${s.values.join(', ')}` : 'a string'}, got ${typeName(v)}`);
-      else if (s.values && !s.values.includes(v)) fail(`${describeValue(v)} is not one of ${s.values.join(', ')}`);
+      if (typeof v !== 'string')
+        fail(`expected ${s.values ? `one of ${s.values.join(', ')}` : 'a string'}, got ${typeName(v)}`);
+      else if (s.values && !s.values.includes(v))
+        fail(`${describeValue(v)} is not one of ${s.values.join(', ')}`);
       return;
     case 'list': {
       if (!Array.isArray(v)) return void fail(`expected a list, got ${typeName(v)}`);
-      if (s.minLength !== undefined && v.length < s.minLength) fail(`expected at least ${s.minLength} entries, got ${v.length}`);
-      if (s.maxLength !== undefined && v.length > s.maxLength) fail(`expected at most ${s.maxLength} entries, got ${v.length}`);
+      if (s.minLength !== undefined && v.length < s.minLength)
+        fail(`expected at least ${s.minLength} entries, got ${v.length}`);
+      if (s.maxLength !== undefined && v.length > s.maxLength)
+        fail(`expected at most ${s.maxLength} entries, got ${v.length}`);
       v.forEach((item, i) => validateNode(s.item as AnySchema, item, issues, [...path, i], root));
       return;
     }
@@ -182,7 +196,8 @@ function validateNode(s: AnySchema, v: unknown, issues: Issue[], path: Path, roo
       const before = issues.length;
       const fields = s.fields as Record<string, AnySchema>;
       for (const key of Object.keys(v)) {
-        if (!(key in fields)) fail(`unknown key${suggestKey(key, path, Object.keys(fields), root)}`, [...path, key]);
+        if (!(key in fields))
+          fail(`unknown key${suggestKey(key, path, Object.keys(fields), root)}`, [...path, key]);
       }
       for (const [key, field] of Object.entries(fields)) {
         if (!(key in v)) {
@@ -193,7 +208,8 @@ function validateNode(s: AnySchema, v: unknown, issues: Issue[], path: Path, roo
         validateNode(field, v[key], issues, [...path, key], root);
       }
       if (issues.length === before && s.check) {
-        for (const issue of s.check(v)) issues.push({ path: [...path, ...issue.path], message: issue.message });
+        for (const issue of s.check(v))
+          issues.push({ path: [...path, ...issue.path], message: issue.message });
       }
       return;
     }

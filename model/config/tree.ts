@@ -34,7 +34,12 @@ export function cloneValue<T extends ConfigValue>(v: T): T {
 }
 
 /** Records `source` for every key path inside `value` (the value itself included). */
-export function recordOrigins(origins: Origins, path: readonly (string | number)[], value: ConfigValue, source: string): void {
+export function recordOrigins(
+  origins: Origins,
+  path: readonly (string | number)[],
+  value: ConfigValue,
+  source: string,
+): void {
   const key = joinKey(path);
   origins.set(key, [source]);
   if (isTree(value)) {

@@ -20,7 +20,10 @@ export class Linear extends Module {
     this.bias =
       options.bias === false
         ? null
-        : this.registerParameter('bias', rand([outFeatures], { seed: options.seed, stream: 1, low: -bound, high: bound }));
+        : this.registerParameter(
+            'bias',
+            rand([outFeatures], { seed: options.seed, stream: 1, low: -bound, high: bound }),
+          );
   }
 
   forward(x: Tensor): Tensor {

@@ -1,17 +1,18 @@
 import { type Tensor, relu } from '../../engine/index.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
+import { ModuleList } from './module-list.js';
 
-/** Linear layers with ReLU between them (Mask2Former's MLP head has this shape). */
+/** Linear layers with ReLU between them (Mask2Former's MLP head: `layers.0`, `layers.1`, ...). */
 export class Mlp extends Module {
   readonly layers: Linear[];
 
   constructor(sizes: readonly number[], seed: number) {
     super();
     this.layers = [];
-    for (let i = 0; i + 1 < sizes.length; i++) {
-      this.layers.push(this.registerModule(`layers.${i}`, new Linear(sizes[i]!, sizes[i + 1]!, { seed: seed + i })));
-    }
+    for (let i = 0; i + 1 < sizes.length; i++)
+      this.layers.push(new Linear(sizes[i]!, sizes[i + 1]!, { seed: seed + i }));
+    this.registerModule('layers', new ModuleList(this.layers));
   }
 
   forward(x: Tensor): Tensor {

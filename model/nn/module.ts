@@ -108,7 +108,10 @@ export abstract class Module {
    * problem is listed in one StateDictError, and nothing is written when there is one.
    */
   loadStateDict(source: StateSource, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    return loadStateInto(this.stateDict(), source, { ...options, what: options.what ?? this.constructor.name });
+    return loadStateInto(this.stateDict(), source, {
+      ...options,
+      what: options.what ?? this.constructor.name,
+    });
   }
 
   /** Sets training mode on this module and every descendant (torch's train(mode)). */

@@ -1,6 +1,11 @@
 /** Config files on disk (Node): model/config does the parsing, merging and validation. */
 import { readFileSync } from 'node:fs';
-import { type PointvisConfig, loadConfig, loadConfigTree, type SourcedTree } from '../../model/config/index.js';
+import {
+  type PointvisConfig,
+  loadConfig,
+  loadConfigTree,
+  type SourcedTree,
+} from '../../model/config/index.js';
 
 const readText = (path: string): string => readFileSync(path, 'utf8');
 

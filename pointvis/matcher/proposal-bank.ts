@@ -68,6 +68,25 @@ function maskShapeOf(video: MatcherVideo, file: string, field: string): MaskShap
   return shape;
 }
 
+/** One 1-D tensor from several: the only non-empty one as it is, else a concatenation. */
+function joinNonEmpty(parts: Tensor[]): Tensor {
+  const nonEmpty = parts.filter((t) => t.size > 0);
+  if (nonEmpty.length === 1) return nonEmpty[0]!;
+  return concat(nonEmpty.length > 0 ? nonEmpty : parts.slice(0, 1));
+}
+
+/**
+ * When every GPU-packed video is a contiguous view of the same storage (e.g. per-video slices of
+ * one [B·R, T, H, Ww] batch), a flat view of that whole storage, so no mask word is copied.
+ */
+function sharedStorageView(videos: readonly MatcherVideo[], index: readonly number[]): Tensor | null {
+  if (index.length === 0) return null;
+  const tensors = index.map((b) => (videos[b]!.proposals as { bits: Tensor }).bits);
+  const storage = tensors[0]!.storage;
+  if (!tensors.every((t) => t.storage === storage && t.isContiguous())) return null;
+  return tensors[0]!.view([storage.bytes / 4], [1], 0);
+}
+
 /**
  * Gathers every video's proposals into one bank: soft masks are packed and measured on the GPU
  * (two dispatches per video), packed CPU masks are uploaded in one piece, and GPU-packed masks
@@ -98,34 +117,43 @@ export function assembleProposalBank(
   });
   const packed = packProposalMaskList(softTensors, threshold);
 
-  // Bits: [packed soft | CPU-packed | GPU-packed...].
+  // Bits: GPU-packed masks that are all dense views of one storage (slices of a batch tensor)
+  // are addressed in place; otherwise [packed soft | CPU-packed | GPU-packed...] are joined.
   const bitsOffset = new Array<number>(videos.length).fill(0);
-  softIndex.forEach((b, i) => (bitsOffset[b] = packed.blocks[i]!.bitsOffset));
-  let words = packed.bits.size;
-  const cpuWords: Uint32Array[] = [];
-  for (const b of cpuBitIndex) {
-    const bits = (videos[b]!.proposals as { bits: Uint32Array }).bits;
-    bitsOffset[b] = words;
-    words += bits.length;
-    cpuWords.push(bits);
-  }
-  const parts: Tensor[] = [packed.bits];
-  if (cpuWords.length > 0) {
-    const joined = new Uint32Array(cpuWords.reduce((n, w) => n + w.length, 0));
-    let at = 0;
-    for (const w of cpuWords) {
-      joined.set(w, at);
-      at += w.length;
+  const shared =
+    softIndex.length === 0 && cpuBitIndex.length === 0 ? sharedStorageView(videos, gpuBitIndex) : null;
+  let bits: Tensor;
+  if (shared) {
+    for (const b of gpuBitIndex) bitsOffset[b] = (videos[b]!.proposals as { bits: Tensor }).bits.offset;
+    bits = shared;
+  } else {
+    softIndex.forEach((b, i) => (bitsOffset[b] = packed.blocks[i]!.bitsOffset));
+    let words = packed.bits.size;
+    const cpuWords: Uint32Array[] = [];
+    for (const b of cpuBitIndex) {
+      const cpu = (videos[b]!.proposals as { bits: Uint32Array }).bits;
+      bitsOffset[b] = words;
+      words += cpu.length;
+      cpuWords.push(cpu);
     }
-    parts.push(tensor(joined, [joined.length], 'u32'));
+    const parts: Tensor[] = [packed.bits];
+    if (cpuWords.length > 0) {
+      const joined = new Uint32Array(cpuWords.reduce((n, w) => n + w.length, 0));
+      let at = 0;
+      for (const w of cpuWords) {
+        joined.set(w, at);
+        at += w.length;
+      }
+      parts.push(tensor(joined, [joined.length], 'u32'));
+    }
+    for (const b of gpuBitIndex) {
+      const gpu = (videos[b]!.proposals as { bits: Tensor }).bits;
+      bitsOffset[b] = words;
+      words += gpu.size;
+      parts.push(reshape(gpu, [gpu.size]));
+    }
+    bits = joinNonEmpty(parts);
   }
-  for (const b of gpuBitIndex) {
-    const bits = (videos[b]!.proposals as { bits: Tensor }).bits;
-    bitsOffset[b] = words;
-    words += bits.size;
-    parts.push(reshape(bits, [bits.size]));
-  }
-  const bits = parts.length === 1 ? parts[0]! : concat(parts);
 
   // Scores: [maskness of soft videos | their per-frame maskness | given scores].
   const scoreOffset = new Array<number>(videos.length).fill(0);
@@ -145,7 +173,7 @@ export function assembleProposalBank(
   });
   const scoreParts = [packed.maskness, packed.frameMaskness];
   if (given.length > 0) scoreParts.push(tensor(given, [given.length], 'f32'));
-  const scores = concat(scoreParts);
+  const scores = joinNonEmpty(scoreParts);
 
   return {
     bits,

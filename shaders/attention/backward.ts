@@ -12,16 +12,17 @@
 import { type KernelSpec, type ParamField, type StorageBinding, kernel } from '../../engine/kernel.js';
 import {
   type AttentionTilePlan,
-  type MaskKind,
+  MASK_VALUE_FN,
   ROW_PAD4,
   TILE_PAD,
+  flagParams,
   loadVec4Fn,
-  maskValueFn,
   operandParams,
   operandRowFn,
   planConstants,
   planKey,
   termParams,
+  termInputBindings,
   termRowFn,
 } from './layout.js';
 
@@ -80,57 +81,44 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   );
 }
 
-export interface BackwardVariant {
-  plan: AttentionTilePlan;
-  bias: boolean;
-  mask: MaskKind;
+function inputBindings(): StorageBinding[] {
+  return [...termInputBindings(['q', 'k', 'v', 'g']), { name: 'rowinfo', type: 'vec4<f32>', access: 'read' }];
 }
 
-function inputBindings(bias: boolean, mask: MaskKind): StorageBinding[] {
-  const b: StorageBinding[] = [
-    { name: 'q', type: 'f32', access: 'read' },
-    { name: 'k', type: 'f32', access: 'read' },
-    { name: 'v', type: 'f32', access: 'read' },
-    { name: 'g', type: 'f32', access: 'read' },
-  ];
-  if (bias) b.push({ name: 'bias', type: 'f32', access: 'read' });
-  if (mask !== 'none') b.push({ name: 'mask', type: mask === 'bool' ? 'u32' : 'f32', access: 'read' });
-  b.push({ name: 'rowinfo', type: 'vec4<f32>', access: 'read' });
-  return b;
-}
-
-function commonParams(bias: boolean, mask: MaskKind): ParamField[] {
+function commonParams(): ParamField[] {
   return [
-    { name: 'heads', type: 'u32' as const },
-    { name: 'lq', type: 'u32' as const },
-    { name: 'lk', type: 'u32' as const },
-    { name: 'tiles', type: 'u32' as const },
-    { name: 'total_wg', type: 'u32' as const },
-    { name: 'scale', type: 'f32' as const },
-    { name: 'second_off', type: 'u32' as const },
+    { name: 'heads', type: 'u32' },
+    { name: 'lq', type: 'u32' },
+    { name: 'lk', type: 'u32' },
+    { name: 'tiles', type: 'u32' },
+    { name: 'total_wg', type: 'u32' },
+    { name: 'second_off', type: 'u32' },
+    { name: 'write_ds', type: 'u32' },
+    { name: 'scale', type: 'f32' },
+    ...flagParams(),
     ...operandParams('q'),
     ...operandParams('k'),
     ...operandParams('v'),
     ...operandParams('g'),
-    ...(bias ? termParams('bias') : []),
-    ...(mask !== 'none' ? termParams('mask') : []),
+    ...termParams('bias'),
+    ...termParams('mask'),
   ];
 }
 
-function commonFns(p: AttentionTilePlan, bias: boolean, mask: MaskKind): string {
+function commonFns(p: AttentionTilePlan): string {
   return `
 ${planConstants(p)}
 ${operandRowFn('q')}
 ${operandRowFn('k')}
 ${operandRowFn('v')}
 ${operandRowFn('g')}
-${bias ? termRowFn('bias') : ''}
-${mask !== 'none' ? termRowFn('mask') : ''}
+${termRowFn('bias')}
+${termRowFn('mask')}
 ${loadVec4Fn('load_q', 'q', 'q', p.d)}
 ${loadVec4Fn('load_k', 'k', 'k', p.d)}
 ${loadVec4Fn('load_v', 'v', 'v', p.dv)}
 ${loadVec4Fn('load_g', 'g', 'g', p.dv)}
-${maskValueFn('mask_value', mask)}
+${MASK_VALUE_FN}
 `;
 }
 
@@ -146,23 +134,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let h = bh % params.heads;
   let b = bh / params.heads;
   let r = lid / LANES;
-  let t = lid % LANES;`;
+  let t = lid % LANES;
+  let has_bias = params.has_bias != 0u;
+  let has_mask = params.mask_kind != 0u;`;
 
 /**
- * dQ (dense [B,H,Lq,D] at the start of `out`) and, with `writeDs`, dS (dense [B,H,Lq,Lk] at
- * `second_off`) for the bias gradient.
+ * dQ (dense [B,H,Lq,D] at the start of `out`) and, when `write_ds` is set, dS (dense
+ * [B,H,Lq,Lk] at `second_off`) for the bias gradient.
  */
-export function attentionDqKernel(v: BackwardVariant & { writeDs: boolean }): KernelSpec {
-  const { plan: p, bias, mask, writeDs } = v;
-  const hasMask = mask !== 'none';
-  return cached(`dq|${planKey(p)}|${bias}|${mask}|${writeDs}`, () =>
+export function attentionDqKernel(p: AttentionTilePlan): KernelSpec {
+  return cached(`dq|${planKey(p)}`, () =>
     kernel({
-      name: `attention_bwd_dq_${planKey(p)}${bias ? '_bias' : ''}${hasMask ? `_mask${mask}` : ''}${writeDs ? '_ds' : ''}`,
-      bindings: [...inputBindings(bias, mask), { name: 'out', type: 'f32', access: 'read_write' }],
-      params: commonParams(bias, mask),
+      name: `attention_bwd_dq_${planKey(p)}`,
+      bindings: [...inputBindings(), { name: 'out', type: 'f32', access: 'read_write' }],
+      params: commonParams(),
       workgroupSize: [p.rows * p.lanes, 1, 1],
       body: `
-${commonFns(p, bias, mask)}
+${commonFns(p)}
 var<workgroup> ks: array<vec4<f32>, ${p.cols * (p.d4 + ROW_PAD4)}>;
 var<workgroup> vs: array<vec4<f32>, ${p.cols * (p.dv4 + ROW_PAD4)}>;
 var<workgroup> dst: array<vec4<f32>, ${p.rows * ((p.cols + TILE_PAD) / 4)}>;
@@ -181,11 +169,11 @@ ${HEADER}
   }
   let info = rowinfo[row];
   let lse = info.x;
-  let use_mask = info.y < 0.5;
+  let use_mask = has_mask && info.y < 0.5;
   let delta = info.z;
   let live = row_ok && lse > ninf;
-  ${bias ? 'let bias_base = bias_row(b, h, i_safe);' : ''}
-  ${hasMask ? 'let mask_base = mask_row(b, h, i_safe);' : ''}
+  let bias_base = bias_row(b, h, i_safe);
+  let mask_base = mask_row(b, h, i_safe);
   var dq: array<vec4<f32>, AQ4>;
 
   for (var k0 = 0u; k0 < params.lk; k0 += COLS) {
@@ -211,8 +199,8 @@ ${HEADER}
         var a4 = vec4<f32>(0.0);
         for (var e = 0u; e < D4; e++) { a4 += qr[e] * ks[jl * KS + e]; }
         var s = a4.x + a4.y + a4.z + a4.w;
-        ${bias ? 's += bias[bias_base + j * params.bias_sk];' : ''}
-        ${hasMask ? 'if (use_mask) { s += mask_value(mask_base + j * params.mask_sk); }' : ''}
+        if (has_bias) { s += bias[bias_base + j * params.bias_sk]; }
+        if (use_mask) { s += mask_value(mask_base + j * params.mask_sk); }
         if (s > ninf) {
           let p = exp(s - lse);
           var g4 = vec4<f32>(0.0);
@@ -221,7 +209,7 @@ ${HEADER}
         }
       }
       dst[r * PS4 + jl / 4u][jl % 4u] = ds;
-      ${writeDs ? 'if (row_ok && j < params.lk) { out[params.second_off + row * params.lk + j] = ds; }' : ''}
+      if (params.write_ds != 0u && row_ok && j < params.lk) { out[params.second_off + row * params.lk + j] = ds; }
     }
     workgroupBarrier();
     for (var u = 0u; u < AQ4; u++) {
@@ -257,26 +245,24 @@ ${HEADER}
 }
 
 /** dK (dense [B,H,Lk,D] at the start of `out`) and dV (dense [B,H,Lk,Dv] at `second_off`). */
-export function attentionDkvKernel(v: BackwardVariant): KernelSpec {
-  const { plan: p, bias, mask } = v;
-  const hasMask = mask !== 'none';
+export function attentionDkvKernel(p: AttentionTilePlan): KernelSpec {
   const addStride = p.rows + 4;
-  return cached(`dkv|${planKey(p)}|${bias}|${mask}`, () =>
+  return cached(`dkv|${planKey(p)}`, () =>
     kernel({
-      name: `attention_bwd_dkv_${planKey(p)}${bias ? '_bias' : ''}${hasMask ? `_mask${mask}` : ''}`,
-      bindings: [...inputBindings(bias, mask), { name: 'out', type: 'f32', access: 'read_write' }],
-      params: commonParams(bias, mask),
+      name: `attention_bwd_dkv_${planKey(p)}`,
+      bindings: [...inputBindings(), { name: 'out', type: 'f32', access: 'read_write' }],
+      params: commonParams(),
       workgroupSize: [p.rows * p.lanes, 1, 1],
       body: `
-${commonFns(p, bias, mask)}
+${commonFns(p)}
 const AS: u32 = ${addStride}u;
 var<workgroup> qs: array<vec4<f32>, ${p.cols * (p.d4 + ROW_PAD4)}>;
 var<workgroup> gs: array<vec4<f32>, ${p.cols * (p.dv4 + ROW_PAD4)}>;
 var<workgroup> ri: array<vec4<f32>, ${p.cols}>;
 var<workgroup> pt: array<vec4<f32>, ${p.rows * ((p.cols + TILE_PAD) / 4)}>;
 var<workgroup> dst: array<vec4<f32>, ${p.rows * ((p.cols + TILE_PAD) / 4)}>;
-${bias ? `var<workgroup> bt: array<f32, ${p.cols * addStride}>;` : ''}
-${hasMask ? `var<workgroup> mt: array<f32, ${p.cols * addStride}>;` : ''}
+var<workgroup> bt: array<f32, ${p.cols * addStride}>;
+var<workgroup> mt: array<f32, ${p.cols * addStride}>;
 ${HEADER}
   let j = tile * ROWS + r;
   let key_ok = j < params.lk;
@@ -313,17 +299,15 @@ ${HEADER}
       if (i < params.lq) { x = rowinfo[row0 + i]; }
       ri[s] = x;
     }
-    ${
-      bias || hasMask
-        ? `for (var s = lid; s < COLS * ROWS; s += WG_X) {
-      let iq = s / ROWS;
-      let jl = s % ROWS;
-      let i = min(i0 + iq, params.lq - 1u);
-      let jj = min(j0 + jl, params.lk - 1u);
-      ${bias ? 'bt[iq * AS + jl] = bias[bias_row(b, h, i) + jj * params.bias_sk];' : ''}
-      ${hasMask ? 'mt[iq * AS + jl] = mask_value(mask_row(b, h, i) + jj * params.mask_sk);' : ''}
-    }`
-        : ''
+    if (has_bias || has_mask) {
+      for (var s = lid; s < COLS * ROWS; s += WG_X) {
+        let iq = s / ROWS;
+        let jl = s % ROWS;
+        let i = min(i0 + iq, params.lq - 1u);
+        let jj = min(j0 + jl, params.lk - 1u);
+        if (has_bias) { bt[iq * AS + jl] = bias[bias_row(b, h, i) + jj * params.bias_sk]; }
+        if (has_mask) { mt[iq * AS + jl] = mask_value(mask_row(b, h, i) + jj * params.mask_sk); }
+      }
     }
     workgroupBarrier();
     for (var c = 0u; c < PER_LANE; c++) {
@@ -335,8 +319,8 @@ ${HEADER}
         var a4 = vec4<f32>(0.0);
         for (var e = 0u; e < D4; e++) { a4 += qs[iq * KS + e] * kr[e]; }
         var s = a4.x + a4.y + a4.z + a4.w;
-        ${bias ? 's += bt[iq * AS + r];' : ''}
-        ${hasMask ? 'if (info.y < 0.5) { s += mt[iq * AS + r]; }' : ''}
+        if (has_bias) { s += bt[iq * AS + r]; }
+        if (has_mask && info.y < 0.5) { s += mt[iq * AS + r]; }
         if (s > ninf) {
           p = exp(s - info.x);
           var g4 = vec4<f32>(0.0);

@@ -18,142 +18,90 @@
 import { type KernelSpec, type StorageBinding, kernel } from '../../engine/kernel.js';
 import {
   type AttentionTilePlan,
-  type MaskKind,
+  MASK_VALUE_FN,
   ROW_PAD4,
+  TILE_PAD,
+  flagParams,
   loadVec4Fn,
-  maskValueFn,
   operandParams,
   operandRowFn,
   planConstants,
   planKey,
   termParams,
+  termInputBindings,
   termRowFn,
 } from './layout.js';
 
+function outputBindings(): StorageBinding[] {
+  return [
+    { name: 'out', type: 'f32', access: 'read_write' },
+    { name: 'stats', type: 'vec4<f32>', access: 'read_write' },
+  ];
+}
+
 export interface ForwardVariant {
   plan: AttentionTilePlan;
-  bias: boolean;
-  mask: MaskKind;
-  /** Writes per-split partial results for the combine kernel instead of the output. */
-  split: boolean;
 }
 
 const cache = new Map<string, KernelSpec>();
 
-export function attentionForwardKernel(v: ForwardVariant): KernelSpec {
-  const key = `${planKey(v.plan)}|${v.bias}|${v.mask}|${v.split}`;
+/**
+ * One kernel per tile plan. Bias, mask kind and split mode are uniforms (uniform branches),
+ * which keeps the number of pipelines to compile small (compiles are slow on CPU adapters).
+ * Bindings: q, k, v, bias, mask, out, stats; absent terms are bound to any buffer and never
+ * read. In split mode `out` receives the partial accumulators and `stats` the partial
+ * (max, sum, saw-unblocked) rows.
+ */
+export function attentionForwardKernel({ plan }: ForwardVariant): KernelSpec {
+  const key = planKey(plan);
   let spec = cache.get(key);
   if (!spec) {
-    spec = buildForward(v);
+    spec = buildForward(plan);
     cache.set(key, spec);
   }
   return spec;
 }
 
-function buildForward({ plan: p, bias, mask, split }: ForwardVariant): KernelSpec {
-  const hasMask = mask !== 'none';
-  const bindings: StorageBinding[] = [
-    { name: 'q', type: 'f32', access: 'read' },
-    { name: 'k', type: 'f32', access: 'read' },
-    { name: 'v', type: 'f32', access: 'read' },
-  ];
-  if (bias) bindings.push({ name: 'bias', type: 'f32', access: 'read' });
-  if (hasMask) bindings.push({ name: 'mask', type: mask === 'bool' ? 'u32' : 'f32', access: 'read' });
-  if (split) {
-    bindings.push({ name: 'pacc', type: 'vec4<f32>', access: 'read_write' });
-    bindings.push({ name: 'pstat', type: 'vec4<f32>', access: 'read_write' });
-  } else {
-    bindings.push({ name: 'out', type: 'f32', access: 'read_write' });
-    bindings.push({ name: 'stats', type: 'vec4<f32>', access: 'read_write' });
-  }
-  const params = [
-    { name: 'heads', type: 'u32' as const },
-    { name: 'lq', type: 'u32' as const },
-    { name: 'lk', type: 'u32' as const },
-    { name: 'q_tiles', type: 'u32' as const },
-    { name: 'n_split', type: 'u32' as const },
-    { name: 'split_keys', type: 'u32' as const },
-    { name: 'total_wg', type: 'u32' as const },
-    { name: 'rows_total', type: 'u32' as const },
-    { name: 'scale', type: 'f32' as const },
-    ...operandParams('q'),
-    ...operandParams('k'),
-    ...operandParams('v'),
-    ...(split ? [] : operandParams('o')),
-    ...(bias ? termParams('bias') : []),
-    ...(hasMask ? termParams('mask') : []),
-  ];
-
-  const scoreExtras = [
-    bias ? 's += bias[bias_base + j * params.bias_sk];' : '',
-    hasMask ? 'mk = mask_value(mask_base + j * params.mask_sk);' : '',
-  ].join('\n          ');
-  const laneStats = hasMask
-    ? `mv[c] = mk;
-        mx_m = max(mx_m, s + mk);
-        any_u = any_u || mk > ninf;`
-    : '';
-  const rowMode = hasMask
-    ? `let use_mask = seen || tany;
-    if (use_mask && !seen) {
-      m = ninf;
-      l = 0.0;
-      for (var u = 0u; u < AV4; u++) { acc[u] = vec4<f32>(0.0); }
-      seen = true;
-    }
-    let tmax = select(tmu, tmm, use_mask);`
-    : 'let tmax = tmu;';
-  const addMask = hasMask ? 'if (use_mask) { x = x + mv[c]; }' : '';
-  const flag = hasMask ? 'select(0.0, 1.0, !seen)' : '0.0';
-  const write = split
-    ? `if (row_ok) {
-    let prow = split_id * params.rows_total + (b * params.heads + h) * params.lq + i;
-    for (var u = 0u; u < AV4; u++) {
-      let c4 = t + u * LANES;
-      if (c4 < DV4) { pacc[prow * DV4 + c4] = acc[u]; }
-    }
-    if (t == 0u) { pstat[prow] = vec4<f32>(m, lsum, select(0.0, 1.0, seen), 0.0); }
-  }`
-    : `if (row_ok) {
-    let inv = select(0.0, 1.0 / lsum, lsum > 0.0);
-    let ob = o_row(b, h, i);
-    for (var u = 0u; u < AV4; u++) {
-      let c4 = t + u * LANES;
-      if (c4 < DV4) {
-        let o4 = acc[u] * inv;
-        for (var e = 0u; e < 4u; e++) {
-          let d = c4 * 4u + e;
-          if (d < DV) { out[ob + d * params.o_sx] = o4[e]; }
-        }
-      }
-    }
-    if (t == 0u) {
-      let lse = select(ninf, m + log(lsum), lsum > 0.0);
-      stats[(b * params.heads + h) * params.lq + i] = vec4<f32>(lse, ${flag}, 0.0, 0.0);
-    }
-  }`;
-
+function buildForward(p: AttentionTilePlan): KernelSpec {
   return kernel({
-    name: `attention_fwd_${planKey(p)}${bias ? '_bias' : ''}${hasMask ? `_mask${mask}` : ''}${split ? '_split' : ''}`,
-    bindings,
-    params,
+    name: `attention_fwd_${planKey(p)}`,
+    bindings: [...termInputBindings(['q', 'k', 'v']), ...outputBindings()],
+    params: [
+      { name: 'heads', type: 'u32' },
+      { name: 'lq', type: 'u32' },
+      { name: 'lk', type: 'u32' },
+      { name: 'q_tiles', type: 'u32' },
+      { name: 'n_split', type: 'u32' },
+      { name: 'split_keys', type: 'u32' },
+      { name: 'total_wg', type: 'u32' },
+      { name: 'rows_total', type: 'u32' },
+      { name: 'write_partial', type: 'u32' },
+      { name: 'scale', type: 'f32' },
+      ...flagParams(),
+      ...operandParams('q'),
+      ...operandParams('k'),
+      ...operandParams('v'),
+      ...operandParams('o'),
+      ...termParams('bias'),
+      ...termParams('mask'),
+    ],
     workgroupSize: [p.rows * p.lanes, 1, 1],
     body: `
 ${planConstants(p)}
 var<workgroup> ks: array<vec4<f32>, ${p.cols * (p.d4 + ROW_PAD4)}>;
 var<workgroup> vs: array<vec4<f32>, ${p.cols * (p.dv4 + ROW_PAD4)}>;
-var<workgroup> pt: array<vec4<f32>, ${p.rows * ((p.cols + 8) / 4)}>;
+var<workgroup> pt: array<vec4<f32>, ${p.rows * ((p.cols + TILE_PAD) / 4)}>;
 var<workgroup> part: array<vec4<f32>, ${p.rows * p.lanes}>;
 ${operandRowFn('q')}
 ${operandRowFn('k')}
 ${operandRowFn('v')}
-${split ? '' : operandRowFn('o')}
-${bias ? termRowFn('bias') : ''}
-${hasMask ? termRowFn('mask') : ''}
+${operandRowFn('o')}
+${termRowFn('bias')}
+${termRowFn('mask')}
 ${loadVec4Fn('load_q', 'q', 'q', p.d)}
 ${loadVec4Fn('load_k', 'k', 'k', p.d)}
 ${loadVec4Fn('load_v', 'v', 'v', p.dv)}
-${maskValueFn('mask_value', mask)}
+${MASK_VALUE_FN}
 
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -161,6 +109,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let wg = flat_workgroup_index(wid, nwg);
   if (wg >= params.total_wg) { return; }
   let ninf = -bitcast<f32>(inf_bits);
+  let has_bias = params.has_bias != 0u;
+  let has_mask = params.mask_kind != 0u;
   let qt = wg % params.q_tiles;
   let rest = wg / params.q_tiles;
   let split_id = rest % params.n_split;
@@ -179,33 +129,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let qb = q_row(b, h, i);
     for (var c = 0u; c < D4; c++) { qr[c] = load_q(qb, c) * params.scale; }
   }
-  ${bias ? 'let bias_base = bias_row(b, h, i_safe);' : ''}
-  ${hasMask ? 'let mask_base = mask_row(b, h, i_safe);' : ''}
+  let bias_base = bias_row(b, h, i_safe);
+  let mask_base = mask_row(b, h, i_safe);
   let k_begin = split_id * params.split_keys;
   let k_end = min(params.lk, k_begin + params.split_keys);
 
   var m = ninf;      // running max of the row (identical in all lanes of the row)
   var l = 0.0;       // this lane's share of the running sum
   var seen = false;  // met an unblocked key (mask mode)
-  var acc: array<vec4<f32>, AV4>;  // this lane's columns of the running P·V
+  var acc: array<vec4<f32>, AV4>;  // this lane's vec4 columns of the running P·V
   var sv: array<f32, PER_LANE>;
-  ${hasMask ? 'var mv: array<f32, PER_LANE>;' : ''}
+  var mv: array<f32, PER_LANE>;
 
   for (var k0 = k_begin; k0 < k_end; k0 += COLS) {
     workgroupBarrier();
     for (var s = lid; s < COLS * D4; s += WG_X) {
-      let jl = s / D4;
-      let j = k0 + jl;
+      let j = k0 + s / D4;
       var x = vec4<f32>(0.0);
       if (j < k_end) { x = load_k(k_row(b, h, j), s % D4); }
-      ks[jl * KS + s % D4] = x;
+      ks[(s / D4) * KS + s % D4] = x;
     }
     for (var s = lid; s < COLS * DV4; s += WG_X) {
-      let jl = s / DV4;
-      let j = k0 + jl;
+      let j = k0 + s / DV4;
       var x = vec4<f32>(0.0);
       if (j < k_end) { x = load_v(v_row(b, h, j), s % DV4); }
-      vs[jl * VS + s % DV4] = x;
+      vs[(s / DV4) * VS + s % DV4] = x;
     }
     workgroupBarrier();
 
@@ -222,11 +170,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         var d4 = vec4<f32>(0.0);
         for (var e = 0u; e < D4; e++) { d4 += qr[e] * ks[jl * KS + e]; }
         s = d4.x + d4.y + d4.z + d4.w;
-        ${scoreExtras}
+        if (has_bias) { s += bias[bias_base + j * params.bias_sk]; }
+        mk = 0.0;
+        if (has_mask) { mk = mask_value(mask_base + j * params.mask_sk); }
       }
       sv[c] = s;
+      mv[c] = mk;
       mx_u = max(mx_u, s);
-      ${laneStats}
+      mx_m = max(mx_m, s + mk);
+      any_u = any_u || mk > ninf;
     }
     part[lid] = vec4<f32>(mx_u, mx_m, select(0.0, 1.0, any_u), 0.0);
     workgroupBarrier();
@@ -239,15 +191,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       tmm = max(tmm, pp.y);
       tany = tany || pp.z > 0.5;
     }
-    ${rowMode}
-    let m_new = max(m, tmax);
+    // Mask2Former's rule in one pass: keep every key until the row meets an unblocked one.
+    let use_mask = has_mask && (seen || tany);
+    if (use_mask && !seen) {
+      m = ninf;
+      l = 0.0;
+      for (var u = 0u; u < AV4; u++) { acc[u] = vec4<f32>(0.0); }
+      seen = true;
+    }
+    let m_new = max(m, select(tmu, tmm, use_mask));
     var alpha = 1.0;
     if (m_new > ninf) { alpha = exp(m - m_new); }
     l = l * alpha;
     for (var c = 0u; c < PER_LANE; c++) {
       let jl = t + c * LANES;
       var x = sv[c];
-      ${addMask}
+      if (use_mask) { x = x + mv[c]; }
       var p = 0.0;
       if (x > ninf) { p = exp(x - m_new); }
       l += p;
@@ -276,23 +235,50 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   workgroupBarrier();
   var lsum = 0.0;
   for (var u = 0u; u < LANES; u++) { lsum += part[r * LANES + u].x; }
-  ${write}
+  if (!row_ok) { return; }
+  let row = (b * params.heads + h) * params.lq + i;
+  if (params.write_partial != 0u) {
+    let prow = split_id * params.rows_total + row;
+    for (var u = 0u; u < AV4; u++) {
+      let c4 = t + u * LANES;
+      if (c4 < DV4) {
+        for (var e = 0u; e < 4u; e++) { out[(prow * DV4 + c4) * 4u + e] = acc[u][e]; }
+      }
+    }
+    if (t == 0u) { stats[prow] = vec4<f32>(m, lsum, select(0.0, 1.0, seen), 0.0); }
+    return;
+  }
+  let inv = select(0.0, 1.0 / lsum, lsum > 0.0);
+  let ob = o_row(b, h, i);
+  for (var u = 0u; u < AV4; u++) {
+    let c4 = t + u * LANES;
+    if (c4 < DV4) {
+      let o4 = acc[u] * inv;
+      for (var e = 0u; e < 4u; e++) {
+        let d = c4 * 4u + e;
+        if (d < DV) { out[ob + d * params.o_sx] = o4[e]; }
+      }
+    }
+  }
+  if (t == 0u) {
+    let lse = select(ninf, m + log(lsum), lsum > 0.0);
+    stats[row] = vec4<f32>(lse, select(0.0, 1.0, has_mask && !seen), 0.0, 0.0);
+  }
 }
 `,
   });
 }
 
-const combineCache = new Map<string, KernelSpec>();
+const combineCache = new Map<number, KernelSpec>();
 
 /** Merges the key splits' partial results into the output and the row statistics. */
-export function attentionCombineKernel(dv: number, hasMask: boolean): KernelSpec {
-  const key = `${dv}|${hasMask}`;
-  let spec = combineCache.get(key);
+export function attentionCombineKernel(dv: number): KernelSpec {
+  let spec = combineCache.get(dv);
   if (!spec) {
     const dv4 = Math.max(1, Math.ceil(dv / 4));
-    const use = hasMask ? '(!any_seen || st.z > 0.5)' : 'true';
+    const use = '(!has_mask || !any_seen || st.z > 0.5)';
     spec = kernel({
-      name: `attention_combine_dv${dv}${hasMask ? '_mask' : ''}`,
+      name: `attention_combine_dv${dv}`,
       bindings: [
         { name: 'pacc', type: 'vec4<f32>', access: 'read' },
         { name: 'pstat', type: 'vec4<f32>', access: 'read' },
@@ -305,6 +291,7 @@ export function attentionCombineKernel(dv: number, hasMask: boolean): KernelSpec
         { name: 'n_split', type: 'u32' },
         { name: 'heads', type: 'u32' },
         { name: 'lq', type: 'u32' },
+        { name: 'has_mask', type: 'u32' },
         ...operandParams('o'),
       ],
       workgroupSize: [64, 1, 1],
@@ -319,6 +306,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let g = flat_workgroup_index(wid, nwg) * WG_X + lid;
   if (g >= params.total) { return; }
   let ninf = -bitcast<f32>(inf_bits);
+  let has_mask = params.has_mask != 0u;
   let row = g / DV4;
   let c4 = g % DV4;
   var any_seen = false;
@@ -349,12 +337,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (d < DV) { out[ob + d * params.o_sx] = a[e] * inv; }
   }
   if (c4 == 0u) {
-    stats[row] = vec4<f32>(select(ninf, mm + log(ll), ll > 0.0), ${hasMask ? 'select(0.0, 1.0, !any_seen)' : '0.0'}, 0.0, 0.0);
+    stats[row] = vec4<f32>(select(ninf, mm + log(ll), ll > 0.0), select(0.0, 1.0, has_mask && !any_seen), 0.0, 0.0);
   }
 }
 `,
     });
-    combineCache.set(key, spec);
+    combineCache.set(dv, spec);
   }
   return spec;
 }

@@ -10,7 +10,7 @@
  * and the lanes never have to merge accumulators. The dK/dV kernel mirrors this with keys as
  * rows and queries as the tiled dimension.
  */
-import type { ParamField } from '../../engine/kernel.js';
+import type { ParamField, StorageBinding } from '../../engine/kernel.js';
 
 /** Mask kinds: none, boolean (u32/i32, nonzero = blocked), additive f32 (-inf = blocked). */
 export type MaskKind = 'none' | 'bool' | 'add';
@@ -37,7 +37,7 @@ export const TILE_PAD = 8;
 export type AttentionKernelKind = 'forward' | 'dq' | 'dkv';
 
 /** Workgroup-memory bytes each kernel needs for a plan. */
-export function sharedBytes(kind: AttentionKernelKind, p: AttentionTilePlan, bias: boolean, mask: boolean): number {
+export function sharedBytes(kind: AttentionKernelKind, p: AttentionTilePlan): number {
   const vec4Rows = (n: number, w4: number) => n * (w4 + ROW_PAD4) * 16;
   const pTile = p.rows * (p.cols + TILE_PAD) * 4;
   if (kind === 'forward') return vec4Rows(p.cols, p.d4) + vec4Rows(p.cols, p.dv4) + pTile + p.rows * p.lanes * 16;
@@ -48,33 +48,33 @@ export function sharedBytes(kind: AttentionKernelKind, p: AttentionTilePlan, bia
     vec4Rows(p.cols, p.dv4) +
     p.cols * 16 +
     2 * pTile +
-    (bias ? addTile : 0) +
-    (mask ? addTile : 0)
+    2 * addTile
   );
 }
 
 /**
  * The tile plan for head dims (d, dv) under the device's workgroup limits: 8 lanes per row when
  * a head spans 8 or more vec4s (each lane then owns at least one vec4 of the accumulator), else
- * 4; the largest key tile (64, 32 or 16) that fits the workgroup memory. Null when even the
+ * 4; the largest key tile that fits the workgroup memory. Null when even the
  * smallest tile does not fit (very large heads): the caller then reports it.
  */
 export function planTiles(
   kind: AttentionKernelKind,
   d: number,
   dv: number,
-  limits: { maxThreads: number; maxSharedBytes: number },
-  bias: boolean,
-  mask: boolean,
+  limits: { maxThreads: number; maxSharedBytes: number; isCpu: boolean },
 ): AttentionTilePlan | null {
   const d4 = Math.max(1, Math.ceil(d / 4));
   const dv4 = Math.max(1, Math.ceil(dv / 4));
   const lanes = Math.max(d4, dv4) >= 8 ? 8 : 4;
-  let rows = 32;
+  // CPU adapters: small workgroups and tiles. Their shader compile time grows with workgroup
+  // size times tile width (seconds per kernel at 256 threads x 64 keys on SwiftShader), and
+  // they gain nothing from the wide tiles a GPU needs.
+  let rows = limits.isCpu ? 8 : 32;
   while (rows * lanes > limits.maxThreads && rows > 1) rows /= 2;
-  for (const cols of [64, 32, 16, 8]) {
+  for (const cols of limits.isCpu ? [16, 8] : [64, 32, 16, 8]) {
     const plan = { d, dv, d4, dv4, lanes, rows, cols };
-    if (sharedBytes(kind, plan, bias, mask) <= limits.maxSharedBytes) return plan;
+    if (sharedBytes(kind, plan) <= limits.maxSharedBytes) return plan;
   }
   return null;
 }
@@ -156,18 +156,41 @@ export function loadVec4Fn(name: string, buf: string, prefix: string, width: num
     width % 4 === 0 && width > 0
       ? `  return vec4<f32>(${[0, 1, 2, 3].map(at).join(', ')});`
       : [
-          '  var v = vec4<f32>(0.0);',
-          ...[0, 1, 2, 3].map((e) => `  if (c * 4u + ${e}u < ${width}u) { v[${e}] = ${at(e)}; }`),
-          '  return v;',
+          '  var lv = vec4<f32>(0.0);',
+          ...[0, 1, 2, 3].map((e) => `  if (c * 4u + ${e}u < ${width}u) { lv[${e}] = ${at(e)}; }`),
+          '  return lv;',
         ].join('\n');
   return `fn ${name}(base: u32, c: u32) -> vec4<f32> {\n${body}\n}`;
 }
 
-/** WGSL: `fn <name>(idx: u32) -> f32` giving a mask entry as an additive value (0 / -inf for bool). */
-export function maskValueFn(name: string, kind: MaskKind): string {
-  if (kind === 'bool') return `fn ${name}(idx: u32) -> f32 { return select(0.0, -bitcast<f32>(inf_bits), mask[idx] != 0u); }`;
-  if (kind === 'add') return `fn ${name}(idx: u32) -> f32 { return mask[idx]; }`;
-  return '';
+/**
+ * WGSL: a mask entry as an additive value. The mask binding is u32: boolean masks (kind 1)
+ * block where nonzero (-inf), additive f32 masks (kind 2) are read through a bitcast.
+ */
+export const MASK_VALUE_FN = `fn mask_value(idx: u32) -> f32 {
+  let raw = mask[idx];
+  if (params.mask_kind == 1u) { return select(0.0, -bitcast<f32>(inf_bits), raw != 0u); }
+  return bitcast<f32>(raw);
+}`;
+
+/** Mask kind uniform values. */
+export const MASK_KIND_CODE: { readonly [K in MaskKind]: number } = { none: 0, bool: 1, add: 2 };
+
+/** Uniform switches shared by the kernels: a bias is bound, and the mask's kind (0 = none). */
+export function flagParams(): ParamField[] {
+  return [
+    { name: 'has_bias', type: 'u32' },
+    { name: 'mask_kind', type: 'u32' },
+  ];
+}
+
+/** Bindings of the given f32 operands followed by the bias (f32) and the mask (u32). */
+export function termInputBindings(names: readonly string[]): StorageBinding[] {
+  return [
+    ...names.map((name) => ({ name, type: 'f32', access: 'read' as const })),
+    { name: 'bias', type: 'f32', access: 'read' },
+    { name: 'mask', type: 'u32', access: 'read' },
+  ];
 }
 
 /** WGSL constants every attention kernel declares from its plan. */

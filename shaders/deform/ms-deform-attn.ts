@@ -8,37 +8,42 @@
  * [N, Lq, M, L, P], out [N, Lq, M·D]. A *group* is one (n, q, m); a *chunk* is VW consecutive
  * channels (VW = 4, 2 or 1, the widest that divides D), read as one vector.
  *
- * Work split, both kernels: workgroup (WG_X, WG_Y) = (chunk lanes, groups). The WG_X lanes of a
- * group walk its chunks, so a group's reads of a value row and its output writes are contiguous
- * across lanes (coalesced over D). Level shapes travel as uniform fields; levels and points are
- * runtime loops with a single copy of the sampling code each, so the kernels stay small (an
- * unrolled backward took SwiftShader ~10 s to compile) and the GPU's compiler is free to unroll.
+ * Work split, both kernels: workgroup (WG_X, WG_Y) = (chunk lanes, groups). On GPUs the WG_X
+ * lanes of a group walk its chunks side by side, so a group's reads of a value row and its
+ * output writes are contiguous across lanes (coalesced over D); on CPU adapters WG_X = 1 (see
+ * `DeformLayout`). Level shapes travel as uniform fields; levels and points are runtime loops
+ * with one copy of the sampling code each, so the kernels stay small (an unrolled backward took
+ * SwiftShader ~10 s to compile) and the GPU's compiler is free to unroll.
  *
  * Backward, one fused kernel per call:
  * - grad_value is a scatter: each (group, level, point, corner) adds w·corner_weight·g to one
  *   value row with compare-and-swap float adds. A gather formulation would have to find, for
  *   every value cell, the samples that touch it — locations are data-dependent, so that needs a
  *   sort or bucketing of all N·Lq·M·L·P samples by cell (several extra dispatches and their own
- *   atomics) before any arithmetic. The scatter needs none of that; contention is limited to
- *   samples of different queries landing on the same cell of the same head at the same time,
- *   and corners outside the map are skipped.
+ *   atomics) before any arithmetic. The scatter needs none of that. Contention comes from
+ *   samples of different queries landing on the same cell of the same head at the same time
+ *   (most on the coarsest level); the lanes of a group add to consecutive words, and corners
+ *   outside the map are skipped.
  * - grad_attn and grad_loc are per-(group, level, point) sums over D. Each lane keeps its own
  *   partial in workgroup memory, one barrier, then the workgroup sums the WG_X partials of each
  *   output (rows padded by one word against bank conflicts) and writes the outputs of all its
- *   groups contiguously. No atomics. Workgroup memory is used rather than subgroup operations
- *   because the subgroup size varies by adapter (and may be smaller than a group's lanes).
+ *   groups contiguously. No atomics. With WG_X = 1 the invocation's own sums are the outputs.
+ *   Workgroup memory rather than subgroup operations: the subgroup size varies by adapter (and
+ *   may be smaller than a group's lanes), and subgroups are an optional feature.
  */
 import { type KernelSpec, type ParamField, kernel } from '../../engine/kernel.js';
 import { atomicAddF32Fn } from '../index/atomic-float.js';
 
 export type VectorWidth = 1 | 2 | 4;
 
-/** Workgroup memory budget of the backward kernel: WebGPU's guaranteed minimum. */
+/** Workgroup memory the backward reduction may use on a GPU: WebGPU's guaranteed minimum. */
 export const DEFORM_WORKGROUP_BYTES = 16384;
 /** Most lanes per group (a group with more chunks loops over them). */
 export const DEFORM_MAX_LANES = 64;
-/** Threads per workgroup aimed for. */
+/** Threads per workgroup aimed for (cooperative layout). */
 export const DEFORM_WORKGROUP_THREADS = 128;
+/** Threads per workgroup of the one-invocation-per-group layout. */
+export const DEFORM_SERIAL_THREADS = 64;
 
 /** The widest vector that divides the channels per head. */
 export function vectorWidth(channels: number): VectorWidth {
@@ -47,6 +52,14 @@ export function vectorWidth(channels: number): VectorWidth {
   return 1;
 }
 
+/**
+ * How a kernel spreads its work. Cooperative: `lanes` invocations per (n, q, m) group walk its
+ * channel chunks side by side (coalesced over D; the backward sums the lanes' partials in
+ * workgroup memory) — the GPU layout. Serial (`lanes` = 1): one invocation per group walks all
+ * of D and needs no workgroup memory — the layout for CPU adapters, where SwiftShader's pipeline
+ * compile time grows with workgroup memory (~2 ms per declared f32, measured) and lanes would
+ * only repeat each tap's arithmetic.
+ */
 export interface DeformLayout {
   levels: number;
   points: number;
@@ -57,33 +70,45 @@ export interface DeformLayout {
 }
 
 /** Lanes and groups per workgroup for the forward kernel. */
-export function forwardLayout(levels: number, points: number, channels: number): DeformLayout {
+export function forwardLayout(
+  levels: number,
+  points: number,
+  channels: number,
+  cooperative: boolean,
+): DeformLayout {
   const width = vectorWidth(channels);
+  if (!cooperative) return { levels, points, width, lanes: 1, groups: DEFORM_SERIAL_THREADS };
   const chunks = Math.max(1, channels / width);
   const lanes = Math.min(chunks, DEFORM_MAX_LANES);
   const groups = Math.max(1, Math.floor(DEFORM_WORKGROUP_THREADS / lanes));
   return { levels, points, width, lanes, groups };
 }
 
-/** Bytes of workgroup memory the backward reduction needs for a layout. */
+/** Bytes of workgroup memory the backward reduction declares for a layout. */
 export function backwardWorkgroupBytes(l: DeformLayout): number {
-  return 3 * 4 * l.groups * l.levels * l.points * (l.lanes + 1);
+  return l.lanes > 1 ? 3 * 4 * l.groups * l.levels * l.points * (l.lanes + 1) : 0;
 }
 
-/** Lanes and groups per workgroup for the backward kernel: the forward's, shrunk to fit memory. */
-export function backwardLayout(levels: number, points: number, channels: number): DeformLayout {
-  const base = forwardLayout(levels, points, channels);
-  const lp = levels * points;
-  const perLaneRow = 3 * 4 * lp; // bytes per (group, lane) slot row, all (l, p)
-  const maxLanes = Math.floor(DEFORM_WORKGROUP_BYTES / perLaneRow) - 1;
-  if (maxLanes < 1) {
-    throw new RangeError(
-      `ms_deform_attn backward: ${levels} levels x ${points} points exceed workgroup memory`,
-    );
-  }
+/**
+ * Lanes and groups per workgroup for the backward kernel: the forward's, shrunk until the lane
+ * partials of every (group, level, point) fit `workgroupBytes`; serial when not even two lanes
+ * of one group fit.
+ */
+export function backwardLayout(
+  levels: number,
+  points: number,
+  channels: number,
+  cooperative: boolean,
+  workgroupBytes = DEFORM_WORKGROUP_BYTES,
+): DeformLayout {
+  const base = forwardLayout(levels, points, channels, cooperative);
+  if (base.lanes === 1) return base;
+  const perLaneRow = 3 * 4 * levels * points; // bytes per (group, lane) row over all (l, p)
+  const maxLanes = Math.floor(workgroupBytes / perLaneRow) - 1;
+  if (maxLanes < 2) return forwardLayout(levels, points, channels, false);
   const lanes = Math.min(base.lanes, maxLanes);
   const byThreads = Math.floor(DEFORM_WORKGROUP_THREADS / lanes);
-  const byMemory = Math.floor(DEFORM_WORKGROUP_BYTES / (perLaneRow * (lanes + 1)));
+  const byMemory = Math.floor(workgroupBytes / (perLaneRow * (lanes + 1)));
   const groups = Math.max(1, Math.min(byThreads, byMemory));
   return { ...base, lanes, groups };
 }
@@ -175,12 +200,15 @@ fn make_tap(loc: vec2<f32>, h: u32, w: u32) -> Tap {
 }
 `;
 
-/** WGSL: one corner's value chunk, zero (and not read) outside the level. */
+/**
+ * WGSL: one corner's value chunk, zero outside the level. The clamped row is always readable, so
+ * the load is unconditional and `select` (not a multiply: a non-finite border value must not
+ * leak) picks zero — branch-free, ~1.5x faster on SwiftShader than a branch around the load.
+ */
 function cornerFn(width: VectorWidth): string {
   return `
 fn corner(inside: f32, row: u32) -> VT {
-  if (inside != 0.0) { return value[row]; }
-  return VT(0.0);
+  return select(VT(0.0), value[row], inside != 0.0);
 }
 fn vdot(a: VT, b: VT) -> f32 {
   return ${width === 1 ? 'a * b' : 'dot(a, b)'};
@@ -231,7 +259,7 @@ export function deformForwardKernel(layout: DeformLayout): KernelSpec {
   let spec = forwardCache.get(key);
   if (spec) return spec;
   spec = kernel({
-    name: `ms_deform_attn_fwd_l${levels}_v${width}`,
+    name: `ms_deform_attn_fwd_l${levels}_v${width}_x${lanes}`,
     bindings: [
       { name: 'value', type: vecType(width), access: 'read' },
       { name: 'loc', type: 'vec2<f32>', access: 'read' },
@@ -277,6 +305,53 @@ ${groupIndex}
   return spec;
 }
 
+/** Workgroup arrays for the lane partials of every (group in workgroup, level·point, lane). */
+function sharedDecls(slots: number): string {
+  return `
+const SLOT_ROW: u32 = WG_X + 1u; // padded against bank conflicts
+var<workgroup> red_w: array<f32, ${slots}>;
+var<workgroup> red_x: array<f32, ${slots}>;
+var<workgroup> red_y: array<f32, ${slots}>;
+`;
+}
+
+/** Cooperative: each lane parks its partial sums for (l, p). */
+const storePartials = `let slot = (slot0 + l * params.points + p) * SLOT_ROW + lane;
+      red_w[slot] = sw;
+      red_x[slot] = sx;
+      red_y[slot] = sy;`;
+
+/** Serial: the invocation's sums are the outputs. */
+const storeSums = `if (valid) {
+        let out_i = (group * params.levels + l) * params.points + p;
+        grad_attn[out_i] = sw;
+        grad_loc[out_i] = vec2<f32>(sx, sy);
+      }`;
+
+/** Cooperative: one barrier, then every output of the workgroup sums its WG_X lane partials. */
+const reducePartials = `
+  workgroupBarrier();
+  let first_group = wg * WG_Y;
+  let flat = lid.y * WG_X + lid.x;
+  for (var o = flat; o < WG_Y * LP; o += WG_X * WG_Y) {
+    if (first_group + o / LP < params.groups) {
+      var sw = 0.0;
+      var sx = 0.0;
+      var sy = 0.0;
+      for (var k = 0u; k < WG_X; k++) {
+        let s = o * SLOT_ROW + k;
+        sw += red_w[s];
+        sx += red_x[s];
+        sy += red_y[s];
+      }
+      // Outputs of consecutive (group, l, p) are consecutive: coalesced writes.
+      let out_i = first_group * LP + o;
+      grad_attn[out_i] = sw;
+      grad_loc[out_i] = vec2<f32>(sx, sy);
+    }
+  }
+`;
+
 const backwardCache = new Map<string, KernelSpec>();
 
 /**
@@ -290,9 +365,10 @@ export function deformBackwardKernel(layout: DeformLayout): KernelSpec {
   if (spec) return spec;
   const lp = levels * points;
   const slots = groups * lp * (lanes + 1);
+  const cooperative = lanes > 1;
   const component = width === 1 ? 'v' : 'v[j]';
   spec = kernel({
-    name: `ms_deform_attn_bwd_l${levels}_p${points}_v${width}`,
+    name: `ms_deform_attn_bwd_l${levels}_p${points}_v${width}_x${lanes}`,
     bindings: [
       { name: 'value', type: vecType(width), access: 'read' },
       { name: 'loc', type: 'vec2<f32>', access: 'read' },
@@ -306,14 +382,9 @@ export function deformBackwardKernel(layout: DeformLayout): KernelSpec {
     workgroupSize: [lanes, groups, 1],
     body: `
 alias VT = ${vecType(width)};
-const LP: u32 = ${lp}u;
+${cooperative ? `const LP: u32 = ${lp}u;` : ''}
 const VW: u32 = ${width}u;
-const SLOT_ROW: u32 = WG_X + 1u; // padded against bank conflicts
-// Per (group in workgroup, level·point, lane): the lane's partial sums over its channels.
-var<workgroup> red_w: array<f32, ${slots}>;
-var<workgroup> red_x: array<f32, ${slots}>;
-var<workgroup> red_y: array<f32, ${slots}>;
-${tapFn}
+${cooperative ? sharedDecls(slots) : ''}${tapFn}
 ${cornerFn(width)}
 ${levelInfoFn(levels)}
 ${atomicAddF32Fn('grad_value')}
@@ -340,7 +411,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_id) lid: vec3<u32>) {
 ${groupIndex}
   let lane = lid.x;
-  let slot0 = lid.y * LP;
+  ${cooperative ? 'let slot0 = lid.y * LP;' : ''}
   for (var l = 0u; l < params.levels; l++) {
     let info = level_info(l);
     let lrow0 = vrow0 + info.z * tok_stride;
@@ -370,33 +441,10 @@ ${groupIndex}
         sx *= a * f32(info.y);
         sy *= a * f32(info.x);
       }
-      let slot = (slot0 + l * params.points + p) * SLOT_ROW + lane;
-      red_w[slot] = sw;
-      red_x[slot] = sx;
-      red_y[slot] = sy;
+      ${cooperative ? storePartials : storeSums}
     }
   }
-  workgroupBarrier();
-  // Each output (group, l, p) of this workgroup: the sum of its WG_X lane partials.
-  let first_group = wg * WG_Y;
-  let flat = lid.y * WG_X + lid.x;
-  for (var o = flat; o < WG_Y * LP; o += WG_X * WG_Y) {
-    if (first_group + o / LP < params.groups) {
-      var sw = 0.0;
-      var sx = 0.0;
-      var sy = 0.0;
-      for (var k = 0u; k < WG_X; k++) {
-        let s = o * SLOT_ROW + k;
-        sw += red_w[s];
-        sx += red_x[s];
-        sy += red_y[s];
-      }
-      let out_i = first_group * LP + o;
-      grad_attn[out_i] = sw;
-      grad_loc[out_i] = vec2<f32>(sx, sy);
-    }
-  }
-}
+${cooperative ? reducePartials : ''}}
 `,
   });
   backwardCache.set(key, spec);

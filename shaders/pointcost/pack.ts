@@ -11,7 +11,8 @@ import { wordsPerRow } from './layout.js';
  * SwiftShader; on a GPU this pass is bound by memory bandwidth either way, not measured on one
  * here.) Small workgroups: a
  * barrier costs SwiftShader per invocation, and 64 lanes keep an H100 SM full.
- * Outputs go at word/element offsets so several videos can share one buffer.
+ * The input may be any contiguous view (an offset into a batch); outputs go at word/element
+ * offsets so several videos can share one buffer.
  */
 export const PACK_WORDS = 64;
 
@@ -22,7 +23,7 @@ export function packMasksKernel(vec4: boolean): KernelSpec {
   if (spec) return spec;
   const read = vec4
     ? `
-    let base4 = ((frame * params.height + y) * params.width + x0) / 4u;
+    let base4 = (params.soft_offset + (frame * params.height + y) * params.width + x0) / 4u;
     let n4 = (x1 - x0) / 4u;
     for (var i = 0u; i < n4; i++) {
       let v = soft[base4 + i];
@@ -31,7 +32,7 @@ export function packMasksKernel(vec4: boolean): KernelSpec {
       word |= (hit.x | (hit.y << 1u) | (hit.z << 2u) | (hit.w << 3u)) << (4u * i);
     }`
     : `
-    let base = (frame * params.height + y) * params.width;
+    let base = params.soft_offset + (frame * params.height + y) * params.width;
     for (var x = x0; x < x1; x++) {
       let v = soft[base + x];
       s += v;
@@ -48,6 +49,7 @@ export function packMasksKernel(vec4: boolean): KernelSpec {
       { name: 'frames', type: 'u32' }, // N * T
       { name: 'height', type: 'u32' },
       { name: 'width', type: 'u32' },
+      { name: 'soft_offset', type: 'u32' }, // element offset of the input view (a multiple of 4 for vec4)
       { name: 'words_per_row', type: 'u32' },
       { name: 'chunks_per_frame', type: 'u32' },
       { name: 'bits_offset', type: 'u32' },

@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hungarianBatched, linearSumAssignment, tensor, tidyAsync, wordsPerRow } from '../../engine/index.js';
+import {
+  engine,
+  hungarianBatched,
+  linearSumAssignment,
+  select,
+  tensor,
+  tidyAsync,
+  wordsPerRow,
+} from '../../engine/index.js';
 import { PointvisDataError } from '../../pointvis/errors';
 import {
   type MatcherVideo,
@@ -116,6 +124,41 @@ describe('matcher: costs', () => {
       // Keeping unannotated objects gives them a maskness-only row.
       const all = buildPointCosts(inputs, { skipUnannotated: false });
       expect(all.problems.map((p) => p.objects.length)).toEqual(videos.map((v) => v.objects.length));
+    });
+  });
+
+  it('reads per-video slices of one packed batch tensor in place', async () => {
+    const random = rng(6);
+    const shape: [number, number, number, number] = [5, 3, 7, 45];
+    const videos = [
+      randomTestVideo(random, shape, 3),
+      randomTestVideo(random, shape, 2),
+      randomTestVideo(random, shape, 3),
+    ];
+    const [R, T, H, W] = shape;
+    const words = R * T * H * wordsPerRow(W);
+    const batch = new Uint32Array(words * videos.length);
+    videos.forEach((v, b) => batch.set(packMaskBits(v.soft, shape), b * words));
+    const confidence = videos.map(() => Array.from({ length: R }, () => random()));
+    await tidyAsync(async () => {
+      const all = tensor(batch, [videos.length, R, T, H, wordsPerRow(W)], 'u32');
+      const inputs: MatcherVideo[] = videos.map((v, b) => ({
+        proposals: { bits: select(all, 0, b), shape },
+        scores: confidence[b],
+        objects: v.objects,
+      }));
+      await engine().sync();
+      const before = engine().stream.dispatches;
+      const costs = buildPointCosts(inputs);
+      expect(engine().stream.dispatches - before).toBeLessThanOrEqual(2); // the two cost kernels, no copies
+      for (let b = 0; b < videos.length; b++) {
+        const objects = presentAnywhere(videos[b]!);
+        const expected = expectedCosts(videos[b]!, { objects, scores: confidence[b]! });
+        expectClose((await rowsOf(costs.cost, costs, b)).flat(), expected.cost.flat(), {
+          atol: 2e-5,
+          rtol: 1e-5,
+        });
+      }
     });
   });
 

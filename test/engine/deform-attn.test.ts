@@ -76,7 +76,9 @@ function dims(
   return { batch, shapes, heads, channels, queries, points };
 }
 
-async function forwardMatches(pr: Problem): Promise<void> {
+type Layout = 'auto' | 'cooperative' | 'serial';
+
+async function forwardMatches(pr: Problem, layout: Layout = 'auto'): Promise<void> {
   await tidyAsync(async () => {
     const s = shapesOf(pr.dims);
     const out = msDeformAttn(
@@ -84,6 +86,7 @@ async function forwardMatches(pr: Problem): Promise<void> {
       pr.dims.shapes,
       tensor(pr.loc, s.loc),
       tensor(pr.attn, s.attn),
+      { layout },
     );
     expect(out.shape).toEqual([pr.dims.batch, pr.dims.queries, pr.dims.heads * pr.dims.channels]);
     expectClose(await out.data(), msDeformAttnReference(pr.value, pr.loc, pr.attn, pr.dims), {
@@ -94,14 +97,14 @@ async function forwardMatches(pr: Problem): Promise<void> {
 }
 
 /** GPU gradients of all three inputs against the float64 analytic backward of the reference. */
-async function backwardMatches(pr: Problem, seed: number): Promise<void> {
+async function backwardMatches(pr: Problem, seed: number, layout: Layout = 'auto'): Promise<void> {
   await tidyAsync(async () => {
     const s = shapesOf(pr.dims);
     const v = tensor(pr.value, s.value);
     const l = tensor(pr.loc, s.loc);
     const a = tensor(pr.attn, s.attn);
     for (const t of [v, l, a]) t.requiresGrad = true;
-    const out = msDeformAttn(v, pr.dims.shapes, l, a);
+    const out = msDeformAttn(v, pr.dims.shapes, l, a, { layout });
     const cot = randomArray(out.size, rng(seed)).map((x) => Math.fround(x));
     backward(out, tensor(cot, out.shape));
     const ref = msDeformAttnReferenceBackward(pr.value, pr.loc, pr.attn, cot, pr.dims);
@@ -331,6 +334,18 @@ describe(`ms_deform_attn forward (${platformName})`, () => {
     });
   });
 
+  it('never lets a value outside the sampled corners leak in, even a non-finite one', async () => {
+    await tidyAsync(async () => {
+      // Every value is NaN; points whose four corners all lie outside the level must give 0.
+      const value = tensor(new Array<number>(12 * 4).fill(NaN), [1, 12, 1, 4]);
+      const loc = tensor([1e6, 0.5, -3, -3, 0.5, 1.5, 2, 2], [1, 4, 1, 1, 1, 2]);
+      for (const layout of ['cooperative', 'serial'] as const) {
+        const out = msDeformAttn(value, [[3, 4]], loc, tensor([1, 1, 1, 1], [1, 4, 1, 1, 1]), { layout });
+        expect(Array.from(await out.data())).toEqual(new Array(16).fill(0));
+      }
+    });
+  });
+
   it('handles empty batches, queries and channels', async () => {
     await tidyAsync(async () => {
       const shapes: LevelShapes = [
@@ -442,24 +457,24 @@ function zerosT(shape: number[]): Tensor {
   return tensor(new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(0), shape);
 }
 
-describe(`ms_deform_attn backward (${platformName})`, () => {
-  const gradCase = (d: DeformDims, seed: number, lo = -0.3, hi = 1.3) => {
-    const pr = problem(d, seed, lo, hi);
-    const s = shapesOf(d);
-    return checkOp({
-      inputs: [
-        { data: pr.value, shape: s.value },
-        { data: pr.loc, shape: s.loc },
-        { data: pr.attn, shape: s.attn },
-      ],
-      op: (v, l, a) => msDeformAttn(v!, d.shapes, l!, a!),
-      ref: ([v, l, a]) => msDeformAttnReference(v!, l!, a!, d),
-      forwardTol: { atol: 1e-5, rtol: 1e-4 },
-      gradTol: { atol: 2e-4, rtol: 2e-3 },
-      seed,
-    });
-  };
+function gradCase(d: DeformDims, seed: number, lo = -0.3, hi = 1.3, layout: Layout = 'auto') {
+  const pr = problem(d, seed, lo, hi);
+  const s = shapesOf(d);
+  return checkOp({
+    inputs: [
+      { data: pr.value, shape: s.value },
+      { data: pr.loc, shape: s.loc },
+      { data: pr.attn, shape: s.attn },
+    ],
+    op: (v, l, a) => msDeformAttn(v!, d.shapes, l!, a!, { layout }),
+    ref: ([v, l, a]) => msDeformAttnReference(v!, l!, a!, d),
+    forwardTol: { atol: 1e-5, rtol: 1e-4 },
+    gradTol: { atol: 2e-4, rtol: 2e-3 },
+    seed,
+  });
+}
 
+describe(`ms_deform_attn backward (${platformName})`, () => {
   it('all three gradients match float64 finite differences (vec4, vec2 and scalar paths)', async () => {
     await gradCase(
       dims(
@@ -595,19 +610,177 @@ describe(`ms_deform_attn backward (${platformName})`, () => {
     });
   });
 
-  it('keeps the backward reduction within the portable workgroup memory', () => {
-    for (const [levels, points, channels] of [
-      [3, 4, 32],
-      [4, 4, 256],
-      [4, 8, 32],
-      [4, 32, 1024],
-      [1, 1, 1],
-    ] as const) {
-      const layout = backwardLayout(levels, points, channels);
-      expect(backwardWorkgroupBytes(layout)).toBeLessThanOrEqual(DEFORM_WORKGROUP_BYTES);
-      expect(layout.lanes * layout.groups).toBeLessThanOrEqual(256);
+  it('keeps the backward reduction within its workgroup memory budget', () => {
+    for (const budget of [DEFORM_WORKGROUP_BYTES, 1024]) {
+      for (const [levels, points, channels] of [
+        [3, 4, 32],
+        [4, 4, 256],
+        [4, 8, 32],
+        [4, 32, 1024],
+        [1, 1, 1],
+      ] as const) {
+        const layout = backwardLayout(levels, points, channels, true, budget);
+        expect(backwardWorkgroupBytes(layout)).toBeLessThanOrEqual(budget);
+        expect(layout.lanes * layout.groups).toBeLessThanOrEqual(256);
+        expect(layout.lanes).toBeLessThanOrEqual(Math.max(1, channels / layout.width));
+      }
     }
+    // The GPU layout of the pixel decoder's shape: 8 lanes (D = 32 as vec4) per head.
+    expect(backwardLayout(3, 4, 32, true).lanes).toBe(8);
+    expect(backwardLayout(3, 4, 32, false).lanes).toBe(1);
   });
+});
+
+describe(`ms_deform_attn, both work layouts forced (${platformName})`, () => {
+  // 'auto' picks one layout per adapter; the other must be right too (GPUs run 'cooperative').
+  for (const layout of ['cooperative', 'serial'] as const) {
+    it(`${layout}: forward matches the reference`, async () => {
+      await forwardMatches(
+        problem(
+          dims(
+            2,
+            [
+              [8, 8],
+              [4, 4],
+              [2, 2],
+            ],
+            2,
+            8,
+            7,
+            4,
+          ),
+          51,
+        ),
+        layout,
+      );
+      await forwardMatches(
+        problem(
+          dims(
+            1,
+            [
+              [5, 7],
+              [3, 2],
+            ],
+            3,
+            32,
+            9,
+            3,
+          ),
+          52,
+        ),
+        layout,
+      );
+      await forwardMatches(
+        problem(
+          dims(
+            1,
+            [
+              [3, 3],
+              [2, 2],
+            ],
+            2,
+            260,
+            2,
+            2,
+          ),
+          53,
+        ),
+        layout,
+      );
+      await forwardMatches(
+        problem(
+          dims(
+            1,
+            [
+              [2, 3],
+              [3, 1],
+            ],
+            2,
+            6,
+            5,
+            2,
+          ),
+          54,
+        ),
+        layout,
+      );
+    });
+
+    it(`${layout}: backward matches finite differences and the analytic gradient`, async () => {
+      await gradCase(
+        dims(
+          1,
+          [
+            [3, 4],
+            [2, 2],
+          ],
+          2,
+          8,
+          3,
+          2,
+        ),
+        55,
+        -0.3,
+        1.3,
+        layout,
+      );
+      await backwardMatches(
+        problem(
+          dims(
+            1,
+            [
+              [8, 8],
+              [4, 4],
+              [2, 2],
+            ],
+            2,
+            32,
+            84,
+            4,
+          ),
+          56,
+        ),
+        57,
+        layout,
+      );
+      await backwardMatches(
+        problem(
+          dims(
+            2,
+            [
+              [5, 7],
+              [3, 2],
+            ],
+            3,
+            5,
+            6,
+            3,
+          ),
+          58,
+        ),
+        59,
+        layout,
+      );
+      await backwardMatches(
+        problem(
+          dims(
+            1,
+            [
+              [3, 3],
+              [2, 2],
+            ],
+            1,
+            260,
+            3,
+            2,
+          ),
+          60,
+        ),
+        61,
+        layout,
+      );
+    });
+  }
 });
 
 describe(`ms_deform_attn vs PyTorch (${platformName})`, () => {

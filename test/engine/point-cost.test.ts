@@ -6,6 +6,9 @@ import {
   packProposalMaskList,
   packProposalMasks,
   pointCostMatrices,
+  reshape,
+  select,
+  slice,
   tensor,
   tidyAsync,
   wordsPerRow,
@@ -100,6 +103,21 @@ describe(`point-cost (${platformName})`, () => {
         expectClose(await packed.maskness.data(), expected.maskness, { atol: 1e-6, rtol: 1e-5 });
         expectClose(await packed.frameMaskness.data(), expected.frameMaskness, { atol: 1e-6, rtol: 1e-5 });
       }
+      // Views read in place: a video sliced from a batch (vec4-aligned) and an odd offset.
+      const batchShape: [number, number, number, number] = [2, 2, 5, 12];
+      const batch = randomSoftMasks([6, 2, 5, 12], random);
+      const one = packProposalMasks(select(reshape(tensor(batch, [6, 2, 5, 12]), [3, 2, 2, 5, 12]), 0, 1));
+      const sliceRef = packMasksReference(batch.subarray(240, 480), batchShape);
+      expect(Array.from(await one.bits.data())).toEqual(Array.from(sliceRef.bits));
+      expectClose(await one.maskness.data(), sliceRef.maskness, { atol: 1e-6, rtol: 1e-5 });
+      const oddShape: [number, number, number, number] = [2, 1, 3, 8];
+      const odd = randomSoftMasks([1, 1, 7, 7], random).subarray(0, 49);
+      const view = reshape(slice(tensor(odd, [49]), 0, 1), oddShape);
+      expect(view.offset).toBe(1);
+      const oddPacked = packProposalMasks(view);
+      expect(Array.from(await oddPacked.bits.data())).toEqual(
+        Array.from(packMasksReference(odd.subarray(1), oddShape).bits),
+      );
       // A non-default threshold.
       const shape: [number, number, number, number] = [2, 2, 3, 9];
       const soft = randomSoftMasks(shape, random);
