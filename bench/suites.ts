@@ -1,3 +1,4 @@
+import { benchDeform } from './deform.js';
 import { benchElementwise } from './elementwise.js';
 import { benchSample } from './sample.js';
 import { benchHungarian } from './hungarian.js';
@@ -8,6 +9,7 @@ import type { BenchEntry } from './timing.js';
 /** GPU benchmark suites by name; each kernel family contributes one. */
 export const suites: Record<string, () => Promise<BenchEntry[]>> = {
   elementwise: benchElementwise,
+  deform: benchDeform,
   loss: benchLoss,
   hungarian: benchHungarian,
   sample: benchSample,
