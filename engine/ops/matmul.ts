@@ -126,7 +126,9 @@ function dispatchGemm(req: GemmRequest, variant: GemmVariant, out: Tensor, kChun
   const vec = variantUsesVec4(variant);
   const vecC = vec && N % 4 === 0;
   const epi = req.epilogue ?? { spec: NO_EPILOGUE, buffers: [], values: {} };
-  const spec = gemmKernel(variant, req.a.operand(vec), req.b.operand(vec), epi.spec, vecC);
+  // CPU compilers choke on fully unrolled tiled kernels (see gemm-tiled.ts).
+  const unroll = !engine().gpu.report.isCpu;
+  const spec = gemmKernel(variant, req.a.operand(vec), req.b.operand(vec), epi.spec, vecC, unroll);
   const buffers: BufferBinding[] = [
     { buffer: req.a.buffer },
     { buffer: req.b.buffer },

@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { type ConfigProblem, ConfigError } from './errors.js';
 import { finalizeTree, mergeSourced } from './merge.js';
 import { applyOverrides } from './overrides.js';
-import { resolveRelative } from './paths.js';
+import { normalizePath, resolveRelative } from './paths.js';
 import { type AnySchema, type Issue, type Schema, formatPath, validate } from './schema.js';
 import { pointvisConfigSchema } from './schema-pointvis.js';
 import {
@@ -102,7 +102,7 @@ export function composeConfigFile(
 
 /** The merged, overridden tree of a config file (not validated). */
 export function loadConfigTree(path: string, options: LoadConfigOptions): SourcedTree {
-  const composed = finalizeTree(composeConfigFile(path, options.read));
+  const composed = finalizeTree(composeConfigFile(normalizePath(path), options.read));
   applyOverrides(composed, options.overrides ?? []);
   return composed;
 }
@@ -135,7 +135,7 @@ export function validateTree<T>(t: SourcedTree, schema: Schema<T>, topSource: st
 
 /** Loads, merges, overrides and validates a run config. */
 export function loadConfig(path: string, options: LoadConfigOptions): PointvisConfig {
-  return validateTree(loadConfigTree(path, options), pointvisConfigSchema, path);
+  return validateTree(loadConfigTree(path, options), pointvisConfigSchema, normalizePath(path));
 }
 
 /** Validates a config already in memory (e.g. the one stored in a checkpoint). */

@@ -9,7 +9,7 @@ export {
   StateDictError,
   loadStateInto,
 } from './state-dict.js';
-export { ModuleList } from './module-list.js';
+export { ModuleList, Sequential, type TensorModule } from './module-list.js';
 export { Linear } from './linear.js';
 export { Mlp } from './mlp.js';
 export { LayerNorm } from './layer-norm.js';

@@ -1,3 +1,4 @@
+import type { Tensor } from '../../engine/index.js';
 import { Module } from './module.js';
 
 /** torch.nn.ModuleList: children named 0, 1, ... so parameters read `layers.0.weight`. */
@@ -31,5 +32,17 @@ export class ModuleList<M extends Module> extends Module implements Iterable<M> 
 
   map<T>(fn: (m: M, i: number) => T): T[] {
     return this.items.map(fn);
+  }
+}
+
+/** A module that maps one tensor to one tensor. */
+export type TensorModule = Module & { forward(x: Tensor): Tensor };
+
+/** torch.nn.Sequential: a ModuleList (same `0.`, `1.` names) whose forward chains its children. */
+export class Sequential<M extends TensorModule = TensorModule> extends ModuleList<M> {
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (const m of this) h = m.forward(h);
+    return h;
   }
 }

@@ -105,11 +105,16 @@ export abstract class Module {
    * identity, so an optimizer built on them stays valid). Values are GPU tensors or CPU data
    * (e.g. parsed safetensors). With `strict` (default) missing and unexpected names are an
    * error; shape or dtype mismatches always are (unless `onShapeMismatch: 'skip'`). Every
-   * problem is listed in one StateDictError, and nothing is written when there is one.
+   * problem is listed in one StateDictError, and nothing is written when there is one. Source
+   * entries named like a non-persistent buffer (official checkpoints carry Swin's
+   * relative_position_index) are ignored: those are rebuilt, never loaded.
    */
   loadStateDict(source: StateSource, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const derived = new Set(this.namedBuffers().flatMap(([n, , persistent]) => (persistent ? [] : [n])));
+    const ignore = options.ignore;
     return loadStateInto(this.stateDict(), source, {
       ...options,
+      ignore: (name) => derived.has(name) || (ignore?.(name) ?? false),
       what: options.what ?? this.constructor.name,
     });
   }

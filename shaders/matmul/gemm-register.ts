@@ -74,6 +74,17 @@ export function registerGemmKernel(a: GemmOperand, b: GemmOperand, epi: GemmEpil
           .join('\n      ');
     return `  let mr${i} = m0 + ${i}u;\n  if (mr${i} < params.M) {\n      ${write}\n  }`;
   });
+  // Stepping k by 4 pays when both operands come as vec4; with a scalar (e.g. gathered im2col)
+  // operand the 16 scalar loads per step only bloat the shader (slow SwiftShader compiles), so
+  // the single-step loop below does all of k.
+  const useK4 = a.vec !== 'none' && b.vec !== 'none';
+  const mainLoop = useK4
+    ? `for (; k < k4_end; k += 4u) {
+    ${loadA(a).join('\n    ')}
+    ${loadB(b).join('\n    ')}
+${range4.map((i) => `    acc${i} += a${i}.x * b0 + a${i}.y * b1 + a${i}.z * b2 + a${i}.w * b3;`).join('\n')}
+  }`
+    : '';
   return kernel({
     name: `gemm_reg_${a.key}_${b.key}_${epi.key}_${vecC ? 'c4' : 'c1'}`,
     bindings: [
@@ -102,13 +113,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  let k4_end = s.k_begin + ((s.k_end - s.k_begin) & ~3u);
-  var k = s.k_begin;
-  for (; k < k4_end; k += 4u) {
-    ${loadA(a).join('\n    ')}
-    ${loadB(b).join('\n    ')}
-${range4.map((i) => `    acc${i} += a${i}.x * b0 + a${i}.y * b1 + a${i}.z * b2 + a${i}.w * b3;`).join('\n')}
-  }
+  var k = s.k_begin;${useK4 ? '\n  let k4_end = s.k_begin + ((s.k_end - s.k_begin) & ~3u);' : ''}
+  ${mainLoop}
   for (; k < s.k_end; k++) {
     ${tailA.join('\n    ')}
     ${tailB}

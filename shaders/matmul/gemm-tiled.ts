@@ -16,6 +16,8 @@
  *   registers while tile t is multiplied out of workgroup memory, then stored into the other
  *   buffer; one barrier per k step;
  * - the inner BK x TM x TN product is unrolled into TM*TN/4 independent vec4 FMA chains (ILP).
+ *   On CPU adapters the BK loop is left rolled (`unroll` false): SwiftShader's compiler takes
+ *   many seconds over the fully unrolled body, and a CPU never runs this variant by choice.
  *
  * Edges (M, N, K not multiples of the tile) are handled by zeroing loads past K and dropping
  * stores past M and N; rows and columns past the edge are read clamped or left to WebGPU's
@@ -125,6 +127,7 @@ export function tiledGemmKernel(
   epi: GemmEpilogue,
   vecC: boolean,
   cfg: TiledConfig,
+  unroll: boolean,
 ): KernelSpec {
   const { bm, bn, bk, tm, tn } = cfg;
   const threads = tiledThreads(cfg);
@@ -145,22 +148,27 @@ export function tiledGemmKernel(
   }
   const decl = accNames.flat().map((n) => `var ${n} = vec4<f32>(0.0);`);
 
-  const inner: string[] = [];
-  for (let kk = 0; kk < bk; kk++) {
+  // One k step of the block product; `kk` is a literal when unrolled, the loop variable if not.
+  const step = (kk: string, tag: string): string[] => {
+    const lines: string[] = [];
     for (let r = 0; r < rowStrips; r++) {
-      inner.push(`let av${kk}_${r} = As[a_rd + ${(kk * aw + r * rowStride) / 4}u];`);
+      lines.push(`let av${tag}_${r} = As[a_rd + ${kk} * ${aw / 4}u + ${(r * rowStride) / 4}u];`);
     }
     for (let c = 0; c < colStrips; c++) {
-      inner.push(`let bv${kk}_${c} = Bs[b_rd + ${(kk * bw + c * colStride) / 4}u];`);
+      lines.push(`let bv${tag}_${c} = Bs[b_rd + ${kk} * ${bw / 4}u + ${(c * colStride) / 4}u];`);
     }
     for (let r = 0; r < rowStrips; r++) {
       for (let i = 0; i < 4; i++) {
         for (let c = 0; c < colStrips; c++) {
-          inner.push(`${accNames[r * 4 + i]![c]} += av${kk}_${r}.${C4[i]} * bv${kk}_${c};`);
+          lines.push(`${accNames[r * 4 + i]![c]} += av${tag}_${r}.${C4[i]} * bv${tag}_${c};`);
         }
       }
     }
-  }
+    return lines;
+  };
+  const inner = unroll
+    ? Array.from({ length: bk }, (_, kk) => step(`${kk}u`, `${kk}`)).flat()
+    : [`for (var kk = 0u; kk < ${bk}u; kk++) {`, ...step('kk', '').map((l) => '  ' + l), '}'];
 
   const stores: string[] = [];
   for (let r = 0; r < rowStrips; r++) {
@@ -186,7 +194,7 @@ export function tiledGemmKernel(
   }
 
   return kernel({
-    name: `gemm_tiled${bm}x${bn}_${a.key}_${b.key}_${epi.key}_${vecC ? 'c4' : 'c1'}`,
+    name: `gemm_tiled${bm}x${bn}${unroll ? 'u' : ''}_${a.key}_${b.key}_${epi.key}_${vecC ? 'c4' : 'c1'}`,
     bindings: [
       ...a.bindings,
       ...b.bindings,

@@ -42,13 +42,14 @@ export function gemmKernel(
   b: GemmOperand,
   epi: GemmEpilogue,
   vecC: boolean,
+  unroll = true,
 ): KernelSpec {
-  const key = `${variant}|${a.key}|${b.key}|${epi.key}|${vecC}`;
+  const key = `${variant}|${a.key}|${b.key}|${epi.key}|${vecC}|${unroll}`;
   let spec = cache.get(key);
   if (!spec) {
     if (variant === 'naive') spec = naiveGemmKernel(a, b, epi);
     else if (variant === 'register') spec = registerGemmKernel(a, b, epi, vecC);
-    else spec = tiledGemmKernel(a, b, epi, vecC, variant === 'tiled64' ? TILED_64 : TILED_128);
+    else spec = tiledGemmKernel(a, b, epi, vecC, variant === 'tiled64' ? TILED_64 : TILED_128, unroll);
     cache.set(key, spec);
   }
   return spec;

@@ -18,6 +18,8 @@ describe('official Mask2Former state names', () => {
     expect(asPairs(officialMask2FormerState(SWIN_T_COCO))).toEqual(officialSwinT);
   });
 
+  // After changing configs/models/cpu-tiny.yaml, update ARCHS in tools/official_state_names.py and
+  // regenerate the fixture with `--arch cpu-tiny`.
   it('the cpu-tiny preset: the same structure, shrunk', () => {
     const tiny = loadConfigFile('configs/mask2former/cpu-tiny.yaml').model;
     expect(asPairs(officialMask2FormerState(tiny))).toEqual(officialTiny);

@@ -402,3 +402,12 @@ describe('presets', () => {
     });
   });
 });
+
+describe('base paths', () => {
+  it('detects a cycle through differently written paths of one file', () => {
+    const files = { 'cfg/a.yaml': '_base_: ./sub/../b.yaml\n', 'cfg/b.yaml': '_base_: ../cfg/a.yaml\n' };
+    expect(configError(() => tree(files, './cfg/a.yaml')).message).toContain(
+      'cfg/a.yaml -> cfg/b.yaml -> cfg/a.yaml',
+    );
+  });
+});

@@ -22,6 +22,7 @@ import {
   Mlp,
   Module,
   ModuleList,
+  Sequential,
   StateDictError,
   deriveSeed,
   randomState,
@@ -233,6 +234,17 @@ describe(`nn module forward (${platformName})`, () => {
     conv.dispose();
   });
 
+  it('Sequential names its children 0, 1, ... and chains them', async () => {
+    const seq = new Sequential([new Conv2d(2, 4, 1, { seed: 5 }), new GroupNorm(2, 4)]);
+    expect([...seq.stateDict().keys()]).toEqual(['0.weight', '0.bias', '1.weight', '1.bias']);
+    await tidyAsync(async () => {
+      const x = tensor(randomArray(2 * 2 * 3 * 3, rng(8)), [2, 2, 3, 3]);
+      const chained = seq.get(1).forward(seq.get(0).forward(x));
+      expect(Array.from(await seq.forward(x).data())).toEqual(Array.from(await chained.data()));
+    });
+    seq.dispose();
+  });
+
   it('Embedding looks rows up for indices of any shape', async () => {
     const emb = new Embedding(5, 3, { seed: 9 });
     const table = Array.from(await emb.weight.data());
@@ -308,8 +320,13 @@ describe(`nn module tree (${platformName})`, () => {
         ),
       );
     values.set('blocks.1.proj.bias', tensor([7, 8]));
+    // A source entry named like the non-persistent buffer is ignored, not loaded.
+    values.set('relative_position_index', { dtype: 'i32', shape: [4], data: Int32Array.from([9, 9, 9, 9]) });
     const result = root.loadStateDict(values);
     expect(result.missingKeys).toEqual([]);
+    expect(result.unexpectedKeys).toEqual([]);
+    const index = root.namedBuffers().find(([n]) => n === 'relative_position_index')![1];
+    expect(Array.from(await index.data())).toEqual([0, 0, 0, 0]);
     expect(result.loaded.length).toBe(10);
     const after = root.stateDict();
     for (const [name, t] of after) expect(t).toBe(before.get(name)); // same tensors, new values
@@ -370,11 +387,7 @@ describe(`nn module tree (${platformName})`, () => {
       ['relative_position_index', host([0, 0, 0, 0], [4])],
     ]);
     expect(() => root.loadStateDict(values, { strict: false })).toThrow(/1 mismatched/);
-    const result = root.loadStateDict(values, {
-      strict: false,
-      onShapeMismatch: 'skip',
-      ignore: (n) => n.endsWith('relative_position_index'),
-    });
+    const result = root.loadStateDict(values, { strict: false, onShapeMismatch: 'skip' });
     expect(result.loaded).toEqual(['scale']);
     expect(result.unexpectedKeys).toEqual(['other.weight']);
     expect(result.missingKeys.length).toBe(8);
