@@ -21,16 +21,25 @@ await engine().sync();
 console.log('build', performance.now() - t0);
 const sd = new Map([...parsed.tensors].filter(([k]) => k.startsWith('sem_seg_head.pixel_decoder.')).map(([k, v]) => [k.slice('sem_seg_head.pixel_decoder.'.length), v]));
 decoder.loadStateDict(sd);
+await engine().sync();
+console.log('loaded');
 for (let rep = 0; rep < 2; rep++) {
   t0 = performance.now();
   await tidyAsync(async () => {
     const feats: Partial<Record<FeatureName, Tensor>> = {};
-    for (const f of names) { const h = parsed.tensors.get(`input.${f}`)!; feats[f] = tensor(h.data, h.shape); }
+    for (const f of names) { const h = parsed.tensors.get(`input.${f}`)!; feats[f] = parameter(tensor(h.data, h.shape)); }
     const out = decoder.forward(feats);
     const d = await out.maskFeatures.data();
     const ref = parsed.tensors.get('output.mask_features')!.data;
     let m = 0; for (let i = 0; i < d.length; i++) m = Math.max(m, Math.abs(d[i]! - ref[i]!));
     console.log('mask max diff', m);
+    const { sum, mul, add, backward } = await import('../engine/index.js');
+    let loss = sum(mul(out.maskFeatures, tensor(parsed.tensors.get('cotangent.mask_features')!.data, out.maskFeatures.shape)));
+    out.multiScaleFeatures.forEach((t, l) => { const c = parsed.tensors.get(`cotangent.multi_scale.${l}`)!; loss = add(loss, sum(mul(t, tensor(c.data, c.shape)))); });
+    console.log('loss built'); await engine().sync();
+    backward(loss);
+    console.log('backward recorded'); await engine().sync();
+    for (const f of names) { const g = await feats[f]!.grad!.data(); const r = parsed.tensors.get(`grad.input.${f}`)!.data; let e = 0, sc = 0; for (let i = 0; i < g.length; i++) { e = Math.max(e, Math.abs(g[i]! - r[i]!)); sc = Math.max(sc, Math.abs(r[i]!)); } console.log('grad', f, e, sc); feats[f]!.grad!.dispose(); }
   });
   console.log('forward', performance.now() - t0);
 }

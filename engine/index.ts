@@ -26,3 +26,5 @@ export * from './ops/point-cost.js';
 export * from './ops/matmul.js';
 export * from './ops/deform-attn.js';
 export * from './ops/attention.js';
+export * from './ops/conv.js';
+export * from './ops/norm.js';

@@ -20,7 +20,11 @@
  * layouts): the kernels read them through their strides without copies.
  */
 import { foldGrid } from '../commands.js';
-import { attentionDkvKernel, attentionDqKernel, attentionPrepKernel } from '../../shaders/attention/backward.js';
+import {
+  attentionDkvKernel,
+  attentionDqKernel,
+  attentionPrepKernel,
+} from '../../shaders/attention/backward.js';
 import { attentionCombineKernel, attentionForwardKernel } from '../../shaders/attention/forward.js';
 import {
   type AttentionKernelKind,
@@ -103,11 +107,7 @@ function describeAll(q: Tensor, k: Tensor, v: Tensor): string {
   return `attention(q ${q.describe()}, k ${k.describe()}, v ${v.describe()})`;
 }
 
-function termFrom(
-  tensor: Tensor,
-  shape4: readonly number[],
-  strides4: readonly number[],
-): Term {
+function termFrom(tensor: Tensor, shape4: readonly number[], strides4: readonly number[]): Term {
   const s = shape4.map((d, i) => (d === 1 ? 0 : strides4[i]!));
   return {
     tensor,
@@ -119,7 +119,8 @@ function termFrom(
 function checkTermDims(shape4: readonly number[], dims: Dims, modulo: boolean, what: string): void {
   const [n, h, lq, lk] = shape4 as [number, number, number, number];
   const batchOk = modulo ? n >= 1 && dims.B % n === 0 : n === 1 || n === dims.B;
-  const ok = batchOk && (h === 1 || h === dims.H) && (lq === 1 || lq === dims.Lq) && (lk === 1 || lk === dims.Lk);
+  const ok =
+    batchOk && (h === 1 || h === dims.H) && (lq === 1 || lq === dims.Lq) && (lk === 1 || lk === dims.Lk);
   if (!ok) {
     const batch = modulo ? `a divisor of ${dims.B}` : `1 or ${dims.B}`;
     throw new ShapeError(
@@ -245,12 +246,18 @@ function plan(kind: AttentionKernelKind, dims: Dims): AttentionTilePlan {
 /** Workgroups the GPU should have in flight before splitting keys (≈ 4 per SM of a large GPU). */
 const TARGET_WORKGROUPS = 512;
 
-function keySplits(baseGroups: number, Lk: number, cols: number, forced: number | undefined): [number, number] {
+function keySplits(
+  baseGroups: number,
+  Lk: number,
+  cols: number,
+  forced: number | undefined,
+): [number, number] {
   const tiles = Math.max(1, Math.ceil(Lk / cols));
   let n: number;
   if (forced !== undefined) n = Math.max(1, Math.min(Math.floor(forced), tiles));
   else if (engine().gpu.report.isCpu) n = 1;
-  else n = Math.max(1, Math.min(Math.ceil(tiles / 4), Math.ceil(TARGET_WORKGROUPS / Math.max(baseGroups, 1))));
+  else
+    n = Math.max(1, Math.min(Math.ceil(tiles / 4), Math.ceil(TARGET_WORKGROUPS / Math.max(baseGroups, 1))));
   const splitKeys = Math.ceil(tiles / n) * cols;
   return [Math.max(1, Math.ceil(Lk / splitKeys)), splitKeys];
 }
@@ -361,7 +368,15 @@ function fusedForward(
   engine().stream.dispatch1D(
     attentionCombineKernel(Dv),
     [{ buffer: pacc.buffer }, { buffer: pstat.buffer }, { buffer: out.buffer }, { buffer: stats.buffer }],
-    { total: rows * dv4, rows_total: rows, n_split: nSplit, heads: H, lq: Lq, has_mask: mask ? 1 : 0, ...outValues },
+    {
+      total: rows * dv4,
+      rows_total: rows,
+      n_split: nSplit,
+      heads: H,
+      lq: Lq,
+      has_mask: mask ? 1 : 0,
+      ...outValues,
+    },
     rows * dv4,
     describe,
   );
@@ -413,8 +428,19 @@ function fusedBackward(
   const rowinfo = Tensor.empty([rows, 4]);
   engine().stream.dispatch1D(
     attentionPrepKernel(Dv),
-    [{ buffer: fwd.out.buffer }, { buffer: g.buffer }, { buffer: fwd.stats.buffer }, { buffer: rowinfo.buffer }],
-    { rows_total: rows, heads: H, lq: Lq, ...operandValues('o', operandLayout(fwd.out)), ...operandValues('g', operandLayout(g)) },
+    [
+      { buffer: fwd.out.buffer },
+      { buffer: g.buffer },
+      { buffer: fwd.stats.buffer },
+      { buffer: rowinfo.buffer },
+    ],
+    {
+      rows_total: rows,
+      heads: H,
+      lq: Lq,
+      ...operandValues('o', operandLayout(fwd.out)),
+      ...operandValues('g', operandLayout(g)),
+    },
     rows,
     describe,
   );
@@ -522,7 +548,13 @@ function effectiveMask(m: Mask): Term {
   });
 }
 
-function attentionUnfusedImpl(q: Tensor, k: Tensor, v: Tensor, pr: Problem, options: AttentionOptions): Tensor {
+function attentionUnfusedImpl(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  pr: Problem,
+  options: AttentionOptions,
+): Tensor {
   const { dims } = pr;
   let out: Tensor;
   if (dims.Lk === 0) {

@@ -27,6 +27,8 @@ export type MatmulVariant = 'auto' | GemmVariant;
 
 export interface MatmulOptions {
   variant?: MatmulVariant;
+  /** Forces split-K with this many k ranges (tests; the plan decides otherwise). */
+  splitK?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -92,6 +94,8 @@ export interface GemmRequest {
   K: number;
   nbatch: number;
   variant?: MatmulVariant;
+  /** Forces the split-K factor (else the plan's). */
+  splits?: number;
   describe: () => string;
 }
 
@@ -108,6 +112,10 @@ export function gemm(req: GemmRequest, outShape: Shape): Tensor {
   if (out.size === 0) return out;
   const isCpu = engine().gpu.report.isCpu;
   const plan = chooseGemmPlan(M, N, K, nbatch, isCpu, !req.epilogue, req.variant);
+  if (req.splits !== undefined) {
+    if (req.epilogue) throw new ShapeError(`gemm: split-K with an epilogue (${req.describe()})`);
+    plan.splits = Math.max(1, Math.min(req.splits, K));
+  }
   const kChunk = plan.splits > 1 ? Math.ceil(K / plan.splits / 8) * 8 : K;
   const splits = plan.splits > 1 ? Math.ceil(K / kChunk) : 1;
   if (splits === 1) {
@@ -273,7 +281,7 @@ function stridedGemm(
   bv: MatView,
   outBatch: readonly number[],
   outShape: Shape,
-  variant: MatmulVariant,
+  options: MatmulOptions,
   epilogue?: GemmRequest['epilogue'],
 ): Tensor {
   const temps: Tensor[] = [];
@@ -307,7 +315,8 @@ function stridedGemm(
       N,
       K,
       nbatch: sizeOf(outBatch),
-      variant,
+      variant: options.variant,
+      splits: options.splitK,
       describe: () => `matmul ${av.tensor.describe()} x ${bv.tensor.describe()}`,
     },
     outShape,
@@ -331,7 +340,7 @@ function summedProduct(
 ): Tensor {
   const lead = outBatch.length - targetBatch.length;
   const padded = outBatch.map((_, i) => (i < lead ? 1 : targetBatch[i - lead]!));
-  if (shapesEqual(padded, outBatch)) return stridedGemm(L, R, outBatch, targetShape, 'auto');
+  if (shapesEqual(padded, outBatch)) return stridedGemm(L, R, outBatch, targetShape, {});
   const P = L.rows;
   const S = R.cols;
   if (padded.every((d) => d === 1)) {
@@ -347,16 +356,16 @@ function summedProduct(
       const kk = folded.dims[0] ?? 1;
       const lk: MatView = { ...L, batchShape: [], batchStrides: [], cols: kk, cs: folded.strides[0]![0] ?? 0 };
       const rk: MatView = { ...R, batchShape: [], batchStrides: [], rows: kk, rs: folded.strides[1]![0] ?? 0 };
-      return stridedGemm(lk, rk, [], targetShape, 'auto');
+      return stridedGemm(lk, rk, [], targetShape, {});
     }
     const nb = sizeOf(outBatch);
-    const full = stridedGemm(L, R, outBatch, [nb * P * S], 'auto');
+    const full = stridedGemm(L, R, outBatch, [nb * P * S], {});
     const out = Tensor.empty(targetShape);
     sumOuterInnerInto(full, out, nb, P * S, 1);
     full.dispose();
     return out;
   }
-  const full = stridedGemm(L, R, outBatch, [...outBatch, P, S], 'auto');
+  const full = stridedGemm(L, R, outBatch, [...outBatch, P, S], {});
   const summed = sumToShape(full, [...padded, P, S]);
   const out = reshape(summed, targetShape);
   if (summed !== full) summed.dispose();
@@ -384,8 +393,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const outShape = [...outBatch];
   if (a.ndim > 1) outShape.push(av.rows);
   if (b.ndim > 1) outShape.push(bv.cols);
-  const variant = options.variant ?? 'auto';
-  const out = stridedGemm(av, bv, outBatch, outShape, variant);
+  const out = stridedGemm(av, bv, outBatch, outShape, options);
   return recordOp(out, 'matmul', [a, b], (g) => {
     // g viewed as [...outBatch, M, N] (a 1-D operand's dim restored with stride 0).
     const gShape = [...outBatch, av.rows, bv.cols];
@@ -455,17 +463,17 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const epilogue = b
     ? { spec: biasEpilogue('n'), buffers: [b.buffer], values: { e_off: b.offset } }
     : undefined;
-  const out = stridedGemm(xv, wt, [], outShape, options.variant ?? 'auto', epilogue);
+  const out = stridedGemm(xv, wt, [], outShape, { variant: options.variant }, epilogue);
   if (temp) temp.dispose();
   if (b && b !== bias) b.dispose();
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return recordOp(out, 'linear', inputs, (g) => {
     const { view: gv, temp: gTemp } = rowsView(g);
-    const gx = x.requiresGrad ? stridedGemm(gv, matView(weight, 'row'), [], x.shape, 'auto') : null;
+    const gx = x.requiresGrad ? stridedGemm(gv, matView(weight, 'row'), [], x.shape, {}) : null;
     let gw: Tensor | null = null;
     if (weight.requiresGrad) {
       const { view: xr, temp: xTemp } = rowsView(x);
-      gw = stridedGemm(transposed(gv), xr, [], weight.shape, 'auto');
+      gw = stridedGemm(transposed(gv), xr, [], weight.shape, {});
       if (xTemp) xTemp.dispose();
     }
     const gb = bias?.requiresGrad ? sumOuterInner(g, gv.rows, outF, 1) : null;

@@ -70,24 +70,30 @@ export function expand(t: Tensor, shape: Shape): Tensor {
   return recordOp(out, 'expand', [t], (g) => [sumToShape(g, t.shape)]);
 }
 
+/** Inserts a size-1 axis: always a view, whatever the layout. */
 export function unsqueeze(t: Tensor, axis: number): Tensor {
   const a = normalizeAxis(axis, t.ndim + 1, 'unsqueeze');
   const shape = [...t.shape];
+  const strides = [...t.strides];
   shape.splice(a, 0, 1);
-  return reshape(t, shape);
+  strides.splice(a, 0, a < t.ndim ? t.strides[a]! * t.shape[a]! : 1);
+  const out = t.view(shape, strides, t.offset);
+  return recordOp(out, 'unsqueeze', [t], (g) => [squeeze(g, a)]);
 }
 
+/** Drops size-1 axes (all, or one): always a view, so writes through it reach `t`. */
 export function squeeze(t: Tensor, axis?: number): Tensor {
-  if (axis === undefined) return reshape(
-    t,
-    t.shape.filter((d) => d !== 1),
-  );
-  const a = normalizeAxis(axis, t.ndim, 'squeeze');
-  if (t.shape[a] !== 1) throw new ShapeError(`squeeze ${t.describe()}: axis ${axis} has size ${t.shape[a]}`);
-  return reshape(
-    t,
-    t.shape.filter((_, i) => i !== a),
-  );
+  let drop: number[];
+  if (axis === undefined) {
+    drop = t.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+  } else {
+    const a = normalizeAxis(axis, t.ndim, 'squeeze');
+    if (t.shape[a] !== 1) throw new ShapeError(`squeeze ${t.describe()}: axis ${axis} has size ${t.shape[a]}`);
+    drop = [a];
+  }
+  const keepAxis = (_: number, i: number) => !drop.includes(i);
+  const out = t.view(t.shape.filter(keepAxis), t.strides.filter(keepAxis), t.offset);
+  return recordOp(out, 'squeeze', [t], (g) => [reshape(g, t.shape)]);
 }
 
 /** Elements start, start+step, ... < end along `axis` (Python slice semantics, step > 0). */

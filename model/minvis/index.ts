@@ -16,7 +16,12 @@ export {
   type WindowInferenceOptions,
   runWindowInference,
 } from './window.js';
-export { DEFAULT_RESIZE_BUDGET, type ResizeOptions, forEachResizedChunk, resizeMaskLogits } from './resize.js';
+export {
+  DEFAULT_RESIZE_BUDGET,
+  type ResizeOptions,
+  forEachResizedChunk,
+  resizeMaskLogits,
+} from './resize.js';
 export {
   DEFAULT_TOPK_PER_VIDEO,
   type ScoreVideoOptions,

@@ -4,7 +4,17 @@
  * maskness c_r (mean of M̂ over T×H×W) and its class confidence ĉ_r. Stays on the GPU: the point
  * matcher (pointvis/matcher) packs M̂ there.
  */
-import { type Tensor, Tensor as TensorClass, mean, noGrad, permute, sigmoid, slice, tidy, writeInto } from '../../engine/index.js';
+import {
+  type Tensor,
+  Tensor as TensorClass,
+  mean,
+  noGrad,
+  permute,
+  sigmoid,
+  slice,
+  tidy,
+  writeInto,
+} from '../../engine/index.js';
 import { type ResizeOptions, forEachResizedChunk } from './resize.js';
 import { videoConfidence } from './scoring.js';
 import type { VideoGeometry, VideoProposals } from './types.js';
@@ -18,7 +28,10 @@ export interface ProposalOptions extends ResizeOptions {
 }
 
 /** The default proposal resolution: the unpadded part of the mask logits' grid. */
-export function defaultProposalSize(maskSize: readonly [number, number], geometry: VideoGeometry): [number, number] {
+export function defaultProposalSize(
+  maskSize: readonly [number, number],
+  geometry: VideoGeometry,
+): [number, number] {
   const along = (i: 0 | 1) =>
     Math.max(1, Math.round((geometry.imageSize[i] * maskSize[i]) / geometry.inputSize[i]));
   return [along(0), along(1)];
@@ -34,8 +47,14 @@ export function minvisProposals(
   options: ProposalOptions = {},
 ): VideoProposals {
   const { predLogits, predMasks } = tracked;
-  if (predMasks.ndim !== 4 || predMasks.shape[0] !== predLogits.shape[0] || predMasks.shape[1] !== predLogits.shape[1]) {
-    throw new Error(`minvisProposals: masks ${predMasks.describe()} do not match logits ${predLogits.describe()}`);
+  if (
+    predMasks.ndim !== 4 ||
+    predMasks.shape[0] !== predLogits.shape[0] ||
+    predMasks.shape[1] !== predLogits.shape[1]
+  ) {
+    throw new Error(
+      `minvisProposals: masks ${predMasks.describe()} do not match logits ${predLogits.describe()}`,
+    );
   }
   const [frames, queries, h, w] = predMasks.shape as [number, number, number, number];
   const size = options.size ?? defaultProposalSize([h, w], geometry);

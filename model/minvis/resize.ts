@@ -4,7 +4,15 @@
  * image, bilinear to the target size. Done in chunks of masks × frames so the padded-size
  * intermediate stays under a budget however long the video is.
  */
-import { type Tensor, Tensor as TensorClass, interpolate, noGrad, slice, tidy, writeInto } from '../../engine/index.js';
+import {
+  type Tensor,
+  Tensor as TensorClass,
+  interpolate,
+  noGrad,
+  slice,
+  tidy,
+  writeInto,
+} from '../../engine/index.js';
 import type { VideoGeometry } from './types.js';
 
 /** Elements of the padded-size intermediate per chunk (128 MiB of f32). */
@@ -49,7 +57,8 @@ export function forEachResizedChunk(
   options: ResizeOptions = {},
 ): void {
   checkGeometry(geometry);
-  if (masks.ndim !== 4 || masks.dtype !== 'f32') throw new Error(`resize masks: ${masks.describe()} must be f32 [N, T, h, w]`);
+  if (masks.ndim !== 4 || masks.dtype !== 'f32')
+    throw new Error(`resize masks: ${masks.describe()} must be f32 [N, T, h, w]`);
   const [n, t] = masks.shape as [number, number];
   const budget = options.maxElements ?? DEFAULT_RESIZE_BUDGET;
   const perFrame = Math.max(

@@ -8,7 +8,9 @@ import type { VideoInstances } from './types.js';
 export function instanceFrameMask(instances: VideoInstances, i: number, t: number): Uint8Array {
   const { frames, height, width, maskBits } = instances;
   if (!(i >= 0 && i < instances.queries.length && t >= 0 && t < frames)) {
-    throw new RangeError(`instanceFrameMask: instance ${i}, frame ${t} of ${instances.queries.length} × ${frames}`);
+    throw new RangeError(
+      `instanceFrameMask: instance ${i}, frame ${t} of ${instances.queries.length} × ${frames}`,
+    );
   }
   const ww = wordsPerRow(width);
   const base = (i * frames + t) * height * ww;

@@ -28,7 +28,9 @@ export const DEFAULT_TOPK_PER_VIDEO = 10;
 /** softmax(mean over frames of logits [T, Q, C+1]) without the no-object column: f32 [Q, C]. */
 export function videoClassProbabilities(predLogits: Tensor): Tensor {
   if (predLogits.ndim !== 3 || predLogits.shape[2]! < 2) {
-    throw new Error(`videoClassProbabilities: logits ${predLogits.describe()} must be [T, Q, C+1] with C ≥ 1`);
+    throw new Error(
+      `videoClassProbabilities: logits ${predLogits.describe()} must be [T, Q, C+1] with C ≥ 1`,
+    );
   }
   const classes = predLogits.shape[2]! - 1;
   return noGrad(() => tidy(() => slice(softmax(mean(predLogits, 0), -1), 1, 0, classes)));
@@ -77,13 +79,19 @@ export async function scoreVideo(
   options: ScoreVideoOptions = {},
 ): Promise<VideoInstances> {
   const { predLogits, predMasks } = tracked;
-  if (predMasks.ndim !== 4 || predMasks.shape[0] !== predLogits.shape[0] || predMasks.shape[1] !== predLogits.shape[1]) {
+  if (
+    predMasks.ndim !== 4 ||
+    predMasks.shape[0] !== predLogits.shape[0] ||
+    predMasks.shape[1] !== predLogits.shape[1]
+  ) {
     throw new Error(`scoreVideo: masks ${predMasks.describe()} do not match logits ${predLogits.describe()}`);
   }
   const classes = predLogits.shape[2]! - 1;
   const frames = predMasks.shape[0]!;
   const [height, width] = geometry.outputSize;
-  const probs = await tidyAsync(async () => (await videoClassProbabilities(predLogits).data()) as Float32Array);
+  const probs = await tidyAsync(
+    async () => (await videoClassProbabilities(predLogits).data()) as Float32Array,
+  );
   const picks = topkPicks(probs, classes, options.topk ?? DEFAULT_TOPK_PER_VIDEO);
   const k = picks.queries.length;
   if (k === 0) return { ...picks, frames, height, width, maskBits: new Uint32Array(0) };

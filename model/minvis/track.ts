@@ -16,7 +16,6 @@ import {
   noGrad,
   reshape,
   rsqrt,
-  select,
   slice,
   square,
   stack,
@@ -54,6 +53,15 @@ function checkVideo(v: FrameOutputs, b: number): [number, number, number] {
   return [t, q, d];
 }
 
+/**
+ * Index `index` of `axis` as a view of x's storage. Unlike engine `select` (whose reshape copies
+ * a non-contiguous slice), this stays a view, so it can be written through.
+ */
+function indexView(x: Tensor, axis: number, index: number): Tensor {
+  const keepAxis = (_: number, d: number) => d !== axis;
+  return x.view(x.shape.filter(keepAxis), x.strides.filter(keepAxis), x.offset + index * x.strides[axis]!);
+}
+
 /** Rows of x [T, Q, ...] reordered per frame: out[t, q] = x[t, perm[t, q]]. */
 function permuteRows(x: Tensor, perm: Tensor): Tensor {
   const shape = [perm.shape[0]!, perm.shape[1]!, ...x.shape.slice(2).map(() => 1)];
@@ -71,11 +79,13 @@ export function trackQueries(videos: readonly FrameOutputs[], previous?: readonl
   const dims = videos.map(checkVideo);
   const [, q, d] = dims[0]!;
   dims.forEach(([, qb, db], b) => {
-    if (qb !== q || db !== d) throw new Error(`trackQueries: video ${b} has [Q, D] = [${qb}, ${db}], video 0 [${q}, ${d}]`);
+    if (qb !== q || db !== d)
+      throw new Error(`trackQueries: video ${b} has [Q, D] = [${qb}, ${db}], video 0 [${q}, ${d}]`);
   });
   if (q > HUNGARIAN_MAX_SIDE) throw new Error(`trackQueries: ${q} queries exceed ${HUNGARIAN_MAX_SIDE}`);
   if (previous !== undefined) {
-    if (previous.length !== videos.length) throw new Error(`trackQueries: ${previous.length} states for ${videos.length} videos`);
+    if (previous.length !== videos.length)
+      throw new Error(`trackQueries: ${previous.length} states for ${videos.length} videos`);
     previous.forEach((p, b) => {
       if (p.ndim !== 2 || p.shape[0] !== q || p.shape[1] !== d) {
         throw new Error(`trackQueries: previous[${b}] ${p.describe()} must be [${q}, ${d}]`);
@@ -91,25 +101,33 @@ export function trackQueries(videos: readonly FrameOutputs[], previous?: readonl
       // All videos' embeddings in one zero-padded [B, Tmax, Q, D] block, normalised together.
       const raw = zeros([batch, frames, q, d]);
       videos.forEach((v, b) => {
-        const target = slice(select(raw, 0, b), 0, 0, lengths[b]!);
+        const target = slice(indexView(raw, 0, b), 0, 0, lengths[b]!);
         writeInto(target, v.queryEmbeddings);
       });
       const normed = l2Normalize(raw);
       const perm = zeros([batch, frames, q], 'i32');
-      const sizes = tensor(Int32Array.from({ length: 2 * batch }, () => q), [batch, 2], 'i32');
+      const sizes = tensor(
+        Int32Array.from({ length: 2 * batch }, () => q),
+        [batch, 2],
+        'i32',
+      );
       const lasts: (Tensor | null)[] = videos.map(() => null);
       const saveLasts = (t: number, state: Tensor): void => {
         lengths.forEach((len, b) => {
-          if (len === t + 1) lasts[b] = clone(select(state, 0, b));
+          if (len === t + 1) lasts[b] = clone(indexView(state, 0, b));
         });
       };
 
       let state: Tensor;
       let start: number;
       if (previous === undefined) {
-        const identity = tensor(Int32Array.from({ length: q }, (_, i) => i), [q], 'i32');
-        writeInto(select(perm, 1, 0), expand(identity, [batch, q]));
-        state = select(normed, 1, 0);
+        const identity = tensor(
+          Int32Array.from({ length: q }, (_, i) => i),
+          [q],
+          'i32',
+        );
+        writeInto(indexView(perm, 1, 0), expand(identity, [batch, q]));
+        state = indexView(normed, 1, 0);
         saveLasts(0, state);
         start = 1;
       } else {
@@ -117,17 +135,17 @@ export function trackQueries(videos: readonly FrameOutputs[], previous?: readonl
         start = 0;
       }
       for (let t = start; t < frames; t++) {
-        const current = select(normed, 1, t);
+        const current = indexView(normed, 1, t);
         // cost[b, i, j] = 1 − ⟨track i, query j⟩; assignment[b, i] = the query that continues track i.
         const cost = sub(1, matmul(state, transpose(current, 1, 2)));
         const assignment = hungarianBatched(cost, sizes);
-        writeInto(select(perm, 1, t), assignment);
+        writeInto(indexView(perm, 1, t), assignment);
         state = gather(current, 1, expand(unsqueeze(assignment, 2), [batch, q, d]));
         saveLasts(t, state);
       }
 
       return videos.map((v, b) => {
-        const p = clone(slice(select(perm, 0, b), 0, 0, lengths[b]!));
+        const p = clone(slice(indexView(perm, 0, b), 0, 0, lengths[b]!));
         return {
           predLogits: permuteRows(v.predLogits, p),
           predMasks: permuteRows(v.predMasks, p),

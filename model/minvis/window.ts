@@ -3,7 +3,15 @@
  * activations stay bounded, and tracks continue across chunk boundaries from the last frame's
  * embeddings. The model is any function from frames to per-frame outputs.
  */
-import { type Tensor, Tensor as TensorClass, keep, noGrad, slice, tidyAsync, writeInto } from '../../engine/index.js';
+import {
+  type Tensor,
+  Tensor as TensorClass,
+  keep,
+  noGrad,
+  slice,
+  tidyAsync,
+  writeInto,
+} from '../../engine/index.js';
 import { trackQueries } from './track.js';
 import type { FrameOutputs, TrackedVideo } from './types.js';
 
@@ -65,11 +73,14 @@ export async function runWindowInference(
       const end = Math.min(total, start + step);
       const previous: Tensor | null = state;
       state = await tidyAsync(async () => {
-        const input = frames instanceof TensorClass ? slice(frames, 0, start, end) : await frames.load(start, end);
+        const input =
+          frames instanceof TensorClass ? slice(frames, 0, start, end) : await frames.load(start, end);
         // A synchronous model runs without recording; an async one should use noGrad itself.
         const chunk = await noGrad(() => model(input));
         if (chunk.predLogits.shape[0] !== end - start) {
-          throw new Error(`runWindowInference: the model gave ${chunk.predLogits.shape[0]} frames for ${end - start}`);
+          throw new Error(
+            `runWindowInference: the model gave ${chunk.predLogits.shape[0]} frames for ${end - start}`,
+          );
         }
         const [tracked] = trackQueries([chunk], previous === null ? undefined : [previous]);
         const target = (held.out ??= allocate(chunk, total));

@@ -100,7 +100,8 @@ export class SwinTransformer extends Module {
   /** Channels and stride of each output (detectron2's output_shape()). */
   outputShapes(): Partial<Record<FeatureName, FeatureShape>> {
     const out: Partial<Record<FeatureName, FeatureShape>> = {};
-    for (const i of this.outNorms.keys()) out[stageFeatureName(i)] = { channels: this.channels(i), stride: this.options.patchSize * 2 ** i };
+    for (const i of this.outNorms.keys())
+      out[stageFeatureName(i)] = { channels: this.channels(i), stride: this.options.patchSize * 2 ** i };
     return out;
   }
 

@@ -53,10 +53,16 @@ export class SwinTransformerBlock extends Module {
       }),
     );
     // One module for both residual branches, as in the official block.
-    this.dropPath = this.registerModule('drop_path', new DropPath(options.dropPath, deriveSeed(seed, 'drop_path')));
+    this.dropPath = this.registerModule(
+      'drop_path',
+      new DropPath(options.dropPath, deriveSeed(seed, 'drop_path')),
+    );
     this.norm2 = this.registerModule('norm2', new LayerNorm(dim));
     const hidden = Math.floor(dim * options.mlpRatio);
-    this.mlp = this.registerModule('mlp', new SwinMlp(dim, hidden, { dropRate: options.dropRate, seed: deriveSeed(seed, 'mlp') }));
+    this.mlp = this.registerModule(
+      'mlp',
+      new SwinMlp(dim, hidden, { dropRate: options.dropRate, seed: deriveSeed(seed, 'mlp') }),
+    );
   }
 
   /** x [B, H·W, C] (row-major tokens) → [B, H·W, C]; `geometry` must be for this block's shift. */
@@ -65,7 +71,9 @@ export class SwinTransformerBlock extends Module {
     const { H, W, numWindows } = geometry;
     const L = this.options.windowSize ** 2;
     if (x.ndim !== 3 || N !== H * W || C !== this.options.dim) {
-      throw new ShapeError(`SwinTransformerBlock(${this.options.dim}): input ${x.describe()} is not [B, ${H}·${W}, ${this.options.dim}]`);
+      throw new ShapeError(
+        `SwinTransformerBlock(${this.options.dim}): input ${x.describe()} is not [B, ${H}·${W}, ${this.options.dim}]`,
+      );
     }
     if (geometry.shift !== this.options.shift || geometry.windowSize !== this.options.windowSize) {
       throw new ShapeError(

@@ -8,7 +8,9 @@ const STAGE_OF: Record<FeatureName, number> = { res2: 0, res3: 1, res4: 2, res5:
 /** SwinOptions from the `model.swin` config section (MODEL.SWIN.* of the official configs). */
 export function swinOptionsFromConfig(cfg: SwinConfig, seed: number): SwinOptions {
   if (cfg.absolutePositionEmbedding) {
-    throw new EngineError('model.swin.absolutePositionEmbedding: not supported (off in every Mask2Former config)');
+    throw new EngineError(
+      'model.swin.absolutePositionEmbedding: not supported (off in every Mask2Former config)',
+    );
   }
   return {
     embedDim: cfg.embedDim,

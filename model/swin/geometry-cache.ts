@@ -5,7 +5,13 @@
  * bounded: multi-scale training sees many sizes) never frees what a pending backward still reads.
  */
 import { type Tensor, keep, tensor } from '../../engine/index.js';
-import { paddedSide, patchMergingIndex, shiftWindowMask, windowPartitionIndex, windowReverseIndex } from './window-index.js';
+import {
+  paddedSide,
+  patchMergingIndex,
+  shiftWindowMask,
+  windowPartitionIndex,
+  windowReverseIndex,
+} from './window-index.js';
 
 /** How one block rearranges an H×W token map into windows and back. */
 export interface WindowGeometry {
@@ -25,8 +31,8 @@ export interface WindowGeometry {
   mask: Tensor | null;
 }
 
-/** Entries kept per kind before the least recently used is dropped. */
-const DEFAULT_CAPACITY = 32;
+/** Index tensors kept before the least recently used is dropped (one image size needs ~25). */
+const DEFAULT_CAPACITY = 96;
 
 function view(t: Tensor): Tensor {
   return t.view(t.shape, t.strides, t.offset);
@@ -61,8 +67,12 @@ export class SwinGeometryCache {
     const numWindows = (Hp / ws) * (Wp / ws);
     const L = ws * ws;
     const key = `${H}x${W}:${ws}:${shift}`;
-    const partition = this.get(`partition:${key}`, () => tensor(windowPartitionIndex(H, W, ws, shift), [numWindows * L], 'i32'));
-    const reverse = this.get(`reverse:${key}`, () => tensor(windowReverseIndex(H, W, ws, shift), [H * W], 'i32'));
+    const partition = this.get(`partition:${key}`, () =>
+      tensor(windowPartitionIndex(H, W, ws, shift), [numWindows * L], 'i32'),
+    );
+    const reverse = this.get(`reverse:${key}`, () =>
+      tensor(windowReverseIndex(H, W, ws, shift), [H * W], 'i32'),
+    );
     const mask =
       shift > 0
         ? this.get(`mask:${Hp}x${Wp}:${ws}:${shift}`, () =>
@@ -74,7 +84,9 @@ export class SwinGeometryCache {
 
   /** PatchMerging's gather index for an H×W map: i32 [⌈H/2⌉·⌈W/2⌉·4]. */
   merging(H: number, W: number): Tensor {
-    return this.get(`merge:${H}x${W}`, () => tensor(patchMergingIndex(H, W), [Math.ceil(H / 2) * Math.ceil(W / 2) * 4], 'i32'));
+    return this.get(`merge:${H}x${W}`, () =>
+      tensor(patchMergingIndex(H, W), [Math.ceil(H / 2) * Math.ceil(W / 2) * 4], 'i32'),
+    );
   }
 
   get size(): number {

@@ -42,14 +42,44 @@ export interface SwinOptions {
 export type SwinArchitecture = Pick<SwinOptions, 'embedDim' | 'depths' | 'numHeads' | 'windowSize'>;
 
 /** Swin-T / S (ImageNet-1k 224), B / L (ImageNet-21k 384), as Mask2Former configures them. */
-export const SWIN_T: SwinArchitecture = { embedDim: 96, depths: [2, 2, 6, 2], numHeads: [3, 6, 12, 24], windowSize: 7 };
-export const SWIN_S: SwinArchitecture = { embedDim: 96, depths: [2, 2, 18, 2], numHeads: [3, 6, 12, 24], windowSize: 7 };
-export const SWIN_B: SwinArchitecture = { embedDim: 128, depths: [2, 2, 18, 2], numHeads: [4, 8, 16, 32], windowSize: 12 };
-export const SWIN_L: SwinArchitecture = { embedDim: 192, depths: [2, 2, 18, 2], numHeads: [6, 12, 24, 48], windowSize: 12 };
+export const SWIN_T: SwinArchitecture = {
+  embedDim: 96,
+  depths: [2, 2, 6, 2],
+  numHeads: [3, 6, 12, 24],
+  windowSize: 7,
+};
+export const SWIN_S: SwinArchitecture = {
+  embedDim: 96,
+  depths: [2, 2, 18, 2],
+  numHeads: [3, 6, 12, 24],
+  windowSize: 7,
+};
+export const SWIN_B: SwinArchitecture = {
+  embedDim: 128,
+  depths: [2, 2, 18, 2],
+  numHeads: [4, 8, 16, 32],
+  windowSize: 12,
+};
+export const SWIN_L: SwinArchitecture = {
+  embedDim: 192,
+  depths: [2, 2, 18, 2],
+  numHeads: [6, 12, 24, 48],
+  windowSize: 12,
+};
 /** configs/models/cpu-tiny.yaml: the same structure, small enough to train on CPU. */
-export const SWIN_CPU_TINY: SwinArchitecture = { embedDim: 16, depths: [2, 2, 2, 2], numHeads: [1, 2, 4, 8], windowSize: 7 };
+export const SWIN_CPU_TINY: SwinArchitecture = {
+  embedDim: 16,
+  depths: [2, 2, 2, 2],
+  numHeads: [1, 2, 4, 8],
+  windowSize: 7,
+};
 /** The smallest useful backbone (tests): 8 channels, one head per stage. */
-export const SWIN_MICRO: SwinArchitecture = { embedDim: 8, depths: [2, 2, 2, 2], numHeads: [1, 1, 2, 2], windowSize: 7 };
+export const SWIN_MICRO: SwinArchitecture = {
+  embedDim: 8,
+  depths: [2, 2, 2, 2],
+  numHeads: [1, 1, 2, 2],
+  windowSize: 7,
+};
 
 /** Options with every default filled in. */
 export type ResolvedSwinOptions = Required<SwinOptions>;
@@ -75,14 +105,17 @@ export function resolveSwinOptions(o: SwinOptions): ResolvedSwinOptions {
   }
   r.numHeads.forEach((h, i) => {
     const c = r.embedDim * 2 ** i;
-    if (!Number.isInteger(h) || h < 1 || c % h !== 0) throw fail(`stage ${i}: ${h} heads do not divide ${c} channels`);
+    if (!Number.isInteger(h) || h < 1 || c % h !== 0)
+      throw fail(`stage ${i}: ${h} heads do not divide ${c} channels`);
   });
-  if (r.depths.some((d) => !Number.isInteger(d) || d < 1)) throw fail(`depths [${r.depths}] must be positive integers`);
+  if (r.depths.some((d) => !Number.isInteger(d) || d < 1))
+    throw fail(`depths [${r.depths}] must be positive integers`);
   if (!Number.isInteger(r.windowSize) || r.windowSize < 1) throw fail(`windowSize ${r.windowSize}`);
   if (r.outIndices.length === 0 || r.outIndices.some((i) => !Number.isInteger(i) || i < 0 || i >= stages)) {
     throw fail(`outIndices [${r.outIndices}] must name stages 0..${stages - 1}`);
   }
-  if (r.attnDropRate !== 0) throw fail(`attnDropRate ${r.attnDropRate}: attention dropout is not supported (use 0)`);
+  if (r.attnDropRate !== 0)
+    throw fail(`attnDropRate ${r.attnDropRate}: attention dropout is not supported (use 0)`);
   for (const [name, p] of [
     ['dropRate', r.dropRate],
     ['dropPathRate', r.dropPathRate],

@@ -24,7 +24,10 @@ export class PatchEmbed extends Module {
   constructor(readonly options: PatchEmbedOptions) {
     super();
     const { patchSize: p, inChannels, embedDim } = options;
-    this.proj = this.registerModule('proj', new Conv2d(inChannels, embedDim, p, { stride: p, seed: deriveSeed(options.seed, 'proj') }));
+    this.proj = this.registerModule(
+      'proj',
+      new Conv2d(inChannels, embedDim, p, { stride: p, seed: deriveSeed(options.seed, 'proj') }),
+    );
     this.norm = options.patchNorm ? this.registerModule('norm', new LayerNorm(embedDim)) : null;
   }
 
@@ -37,7 +40,13 @@ export class PatchEmbed extends Module {
     const [B, , Hi, Wi] = images.shape as [number, number, number, number];
     const padH = (p - (Hi % p)) % p;
     const padW = (p - (Wi % p)) % p;
-    const x = padH > 0 || padW > 0 ? pad(images, [[0, padH], [0, padW]]) : images;
+    const x =
+      padH > 0 || padW > 0
+        ? pad(images, [
+            [0, padH],
+            [0, padW],
+          ])
+        : images;
     const H = (Hi + padH) / p;
     const W = (Wi + padW) / p;
     // [B, C, H·W] read as [B, H·W, C]: the norm reads the transposed view, no copy.

@@ -18,7 +18,10 @@ export class PatchMerging extends Module {
     options: { seed: number },
   ) {
     super();
-    this.reduction = this.registerModule('reduction', new Linear(4 * dim, 2 * dim, { bias: false, seed: deriveSeed(options.seed, 'reduction') }));
+    this.reduction = this.registerModule(
+      'reduction',
+      new Linear(4 * dim, 2 * dim, { bias: false, seed: deriveSeed(options.seed, 'reduction') }),
+    );
     this.norm = this.registerModule('norm', new LayerNorm(4 * dim));
   }
 
@@ -26,7 +29,9 @@ export class PatchMerging extends Module {
   forward(x: Tensor, H: number, W: number, index: Tensor): Tensor {
     const [B, N, C] = x.shape as [number, number, number];
     if (x.ndim !== 3 || N !== H * W || C !== this.dim) {
-      throw new ShapeError(`PatchMerging(${this.dim}): input ${x.describe()} is not [B, ${H}·${W}, ${this.dim}]`);
+      throw new ShapeError(
+        `PatchMerging(${this.dim}): input ${x.describe()} is not [B, ${H}·${W}, ${this.dim}]`,
+      );
     }
     const tokens = Math.ceil(H / 2) * Math.ceil(W / 2);
     const merged = reshape(indexSelect(x, 1, index), [B, tokens, 4 * C]);

@@ -58,12 +58,15 @@ export class SwinStage extends Module {
         }),
       );
     }
-    this.downsample = o.downsample ? this.registerModule('downsample', new PatchMerging(o.dim, { seed: deriveSeed(o.seed, 'downsample') })) : null;
+    this.downsample = o.downsample
+      ? this.registerModule('downsample', new PatchMerging(o.dim, { seed: deriveSeed(o.seed, 'downsample') }))
+      : null;
   }
 
   forward(x: Tensor, H: number, W: number, cache: SwinGeometryCache): SwinStageOutput {
     let h = x;
-    for (const block of this.blocks) h = block.forward(h, cache.window(H, W, block.options.windowSize, block.options.shift));
+    for (const block of this.blocks)
+      h = block.forward(h, cache.window(H, W, block.options.windowSize, block.options.shift));
     if (!this.downsample) return { out: h, H, W, next: h, nextH: H, nextW: W };
     const next = this.downsample.forward(h, H, W, cache.merging(H, W));
     return { out: h, H, W, next, nextH: Math.ceil(H / 2), nextW: Math.ceil(W / 2) };

@@ -50,14 +50,27 @@ export class WindowAttention extends Module {
     // Official init: trunc_normal(std 0.02) truncated at ±2, i.e. 100σ: a plain normal.
     this.relativePositionBiasTable = this.registerParameter(
       'relative_position_bias_table',
-      randn([(2 * ws - 1) ** 2, numHeads], { seed: deriveSeed(seed, 'relative_position_bias_table'), std: 0.02 }),
+      randn([(2 * ws - 1) ** 2, numHeads], {
+        seed: deriveSeed(seed, 'relative_position_bias_table'),
+        std: 0.02,
+      }),
     );
-    this.relativePositionIndex = this.registerBuffer('relative_position_index', tensor(relativePositionIndex(ws), [L, L], 'i32'), {
-      persistent: false,
-    });
-    this.qkv = this.registerModule('qkv', new Linear(dim, 3 * dim, { bias: options.qkvBias, seed: deriveSeed(seed, 'qkv') }));
+    this.relativePositionIndex = this.registerBuffer(
+      'relative_position_index',
+      tensor(relativePositionIndex(ws), [L, L], 'i32'),
+      {
+        persistent: false,
+      },
+    );
+    this.qkv = this.registerModule(
+      'qkv',
+      new Linear(dim, 3 * dim, { bias: options.qkvBias, seed: deriveSeed(seed, 'qkv') }),
+    );
     this.proj = this.registerModule('proj', new Linear(dim, dim, { seed: deriveSeed(seed, 'proj') }));
-    this.projDrop = this.registerModule('proj_drop', new Dropout(options.projDropRate, deriveSeed(seed, 'proj_drop')));
+    this.projDrop = this.registerModule(
+      'proj_drop',
+      new Dropout(options.projDropRate, deriveSeed(seed, 'proj_drop')),
+    );
   }
 
   /** bias[h, a, b] = table[index[a, b], h] as an [H, L, L] view of one gather (the table gets gradients). */

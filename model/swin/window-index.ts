@@ -99,7 +99,8 @@ export function shiftWindowMask(Hp: number, Wp: number, windowSize: number, shif
         ids[t] = 3 * regionOf(y, Hp, ws, shift) + regionOf(x, Wp, ws, shift);
       }
       const base = (wr * nWw + wc) * L * L;
-      for (let a = 0; a < L; a++) for (let b = 0; b < L; b++) if (ids[a] !== ids[b]) out[base + a * L + b] = -100;
+      for (let a = 0; a < L; a++)
+        for (let b = 0; b < L; b++) if (ids[a] !== ids[b]) out[base + a * L + b] = -100;
     }
   }
   return out;

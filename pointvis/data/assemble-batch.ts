@@ -74,15 +74,18 @@ export function assembleBatch(samples: readonly ImageSample[], options: CollateO
   const [hp, wp] = paddedSize(samples, options);
   const plane = hp * wp;
   const images = new Float32Array(samples.length * 3 * plane);
-  const tables = [0, 1, 2].map((c) => normalisationTable(options.pixelMean[c], options.pixelStd[c]));
+  const [red, green, blue] = [0, 1, 2].map((c) => normalisationTable(options.pixelMean[c], options.pixelStd[c]));
   samples.forEach((sample, b) => {
     const { height, width, image } = sample;
-    for (let c = 0; c < 3; c++) {
-      const table = tables[c];
-      const base = (b * 3 + c) * plane;
-      for (let y = 0; y < height; y++) {
-        const row = base + y * wp;
-        for (let x = 0, p = y * width * 3 + c; x < width; x++, p += 3) images[row + x] = table[image[p]];
+    // One pass over the interleaved bytes, writing the three planes.
+    for (let y = 0; y < height; y++) {
+      const r = b * 3 * plane + y * wp;
+      const g = r + plane;
+      const bl = g + plane;
+      for (let x = 0, p = y * width * 3; x < width; x++, p += 3) {
+        images[r + x] = red[image[p]];
+        images[g + x] = green[image[p + 1]];
+        images[bl + x] = blue[image[p + 2]];
       }
     }
   });
@@ -140,10 +143,8 @@ function sampleTarget(sample: ImageSample, hp: number, wp: number): HostTarget {
         `object ${instance.objectId} of ${sample.source.file}: mask has ${mask.length} pixels, the image ${height}×${width}`,
       );
     }
-    for (let y = 0; y < height; y++) {
-      const row = k * plane + y * wp;
-      for (let x = 0, q = y * width; x < width; x++, q++) masks[row + x] = mask[q];
-    }
+    // TypedArray.set converts bytes to floats natively, a row at a time.
+    for (let y = 0; y < height; y++) masks.set(mask.subarray(y * width, (y + 1) * width), k * plane + y * wp);
   });
   return {
     labels: Int32Array.from(instances, (i) => i.classIndex),

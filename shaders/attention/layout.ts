@@ -40,16 +40,11 @@ export type AttentionKernelKind = 'forward' | 'dq' | 'dkv';
 export function sharedBytes(kind: AttentionKernelKind, p: AttentionTilePlan): number {
   const vec4Rows = (n: number, w4: number) => n * (w4 + ROW_PAD4) * 16;
   const pTile = p.rows * (p.cols + TILE_PAD) * 4;
-  if (kind === 'forward') return vec4Rows(p.cols, p.d4) + vec4Rows(p.cols, p.dv4) + pTile + p.rows * p.lanes * 16;
+  if (kind === 'forward')
+    return vec4Rows(p.cols, p.d4) + vec4Rows(p.cols, p.dv4) + pTile + p.rows * p.lanes * 16;
   if (kind === 'dq') return vec4Rows(p.cols, p.d4) + vec4Rows(p.cols, p.dv4) + pTile;
   const addTile = p.cols * (p.rows + 4) * 4;
-  return (
-    vec4Rows(p.cols, p.d4) +
-    vec4Rows(p.cols, p.dv4) +
-    p.cols * 16 +
-    2 * pTile +
-    2 * addTile
-  );
+  return vec4Rows(p.cols, p.d4) + vec4Rows(p.cols, p.dv4) + p.cols * 16 + 2 * pTile + 2 * addTile;
 }
 
 /**

@@ -3,12 +3,7 @@
  * built from its definition (region ids on the padded grid, windows row-major), Mask2Former-style
  * boolean masks with chosen fully blocked rows, and the float64 reference input for each.
  */
-import {
-  type AttentionOptions,
-  type Tensor,
-  attention,
-  tensor,
-} from '../../engine/index.js';
+import { type AttentionOptions, type Tensor, attention, tensor } from '../../engine/index.js';
 import type { AttentionRefInput, RefDims, RefMask, RefTerm } from '../../shaders/attention/reference.js';
 import { randomArray } from '../util/engine.js';
 
@@ -45,7 +40,12 @@ export function aligned4(shape: readonly number[]): Shape4 {
   return [s[0]!, s[1]!, s[2]!, s[3]!];
 }
 
-export function randomProblem(random: () => number, dims: RefDims, scale?: number, spread = 1.5): AttnProblem {
+export function randomProblem(
+  random: () => number,
+  dims: RefDims,
+  scale?: number,
+  spread = 1.5,
+): AttnProblem {
   const { B, H, Lq, Lk, D, Dv } = dims;
   return {
     dims,

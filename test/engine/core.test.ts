@@ -79,3 +79,14 @@ describe(`core tensors (${platformName})`, () => {
     expect(end.liveBytes).toBe(start.liveBytes);
   });
 });
+
+describe(`views write through (${platformName})`, () => {
+  it('select on a non-leading axis is a view: writes reach the base tensor', async () => {
+    const { writeInto } = await import('../../engine/index.js');
+    const base = zeros([2, 3, 2]);
+    const column = select(base, 1, 2); // [2, 2], strided
+    expect(column.storage).toBe(base.storage);
+    writeInto(column, tensor([1, 2, 3, 4], [2, 2]));
+    expect(Array.from(await base.data())).toEqual([0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 3, 4]);
+  });
+});

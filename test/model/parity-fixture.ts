@@ -8,6 +8,7 @@ import { type LoadedTensor, parseSafetensors } from '../../engine/index.js';
 export interface ParityFixture {
   tensors: Map<string, LoadedTensor>;
   config: Record<string, unknown>;
+  metadata: Record<string, string>;
   get(name: string): LoadedTensor;
   /** The entries whose names start with `prefix`, with the prefix removed. */
   withPrefix(prefix: string): Map<string, LoadedTensor>;
@@ -20,6 +21,7 @@ export function loadParityFixture(file: string): ParityFixture {
   return {
     tensors,
     config,
+    metadata,
     get(name) {
       const t = tensors.get(name);
       if (!t) throw new Error(`${file}: no tensor '${name}'`);

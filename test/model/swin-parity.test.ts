@@ -80,7 +80,8 @@ async function compare(actual: Tensor, expected: HostTensor, what: string): Prom
   expect(scale, `${what}: reference is all zero`).toBeGreaterThan(0);
   for (let i = 0; i < e.length; i++) {
     const err = Math.abs(a[i]! - e[i]!);
-    if (!(err <= TOL * scale + TOL * Math.abs(e[i]!))) throw new Error(`${what}: element ${i}: ${a[i]} vs ${e[i]}`);
+    if (!(err <= TOL * scale + TOL * Math.abs(e[i]!)))
+      throw new Error(`${what}: element ${i}: ${a[i]} vs ${e[i]}`);
     worst = Math.max(worst, err);
   }
   return worst / scale;
@@ -91,7 +92,8 @@ const figures: string[] = [];
 
 async function checkAll(pairs: [Tensor, string][], f: Fixture, label: string): Promise<void> {
   const errs: string[] = [];
-  for (const [t, name] of pairs) errs.push(`${name} ${(await compare(t, host(f, name), `${label} ${name}`)).toExponential(1)}`);
+  for (const [t, name] of pairs)
+    errs.push(`${name} ${(await compare(t, host(f, name), `${label} ${name}`)).toExponential(1)}`);
   figures.push(`${label}: ${errs.join(', ')}`);
 }
 
@@ -118,7 +120,9 @@ describe(`Swin parity with PyTorch (${platformName})`, () => {
       });
       const state = weights(f, ['x', 'y', 'dy']);
       // The official buffer, derived here: same values, not loaded.
-      expect(Array.from(host(f, 'attn.relative_position_index').data)).toEqual(Array.from(relativePositionIndex(c.windowSize!)));
+      expect(Array.from(host(f, 'attn.relative_position_index').data)).toEqual(
+        Array.from(relativePositionIndex(c.windowSize!)),
+      );
       block.loadStateDict(state, { ignore: isSwinDerivedBufferName, source: name });
       const cache = new SwinGeometryCache();
       await tidyAsync(async () => {
@@ -165,7 +169,13 @@ describe(`Swin parity with PyTorch (${platformName})`, () => {
   it('swin-backbone: whole tiny backbone, res2..res5 and gradients of selected parameters and the image', async () => {
     const f = loadFixture('swin-backbone.safetensors');
     const c = f.config as { embedDim: number; depths: number[]; numHeads: number[]; windowSize: number };
-    const model = new SwinTransformer({ embedDim: c.embedDim, depths: c.depths, numHeads: c.numHeads, windowSize: c.windowSize, seed: 3 });
+    const model = new SwinTransformer({
+      embedDim: c.embedDim,
+      depths: c.depths,
+      numHeads: c.numHeads,
+      windowSize: c.windowSize,
+      seed: 3,
+    });
     const outputs = ['res2', 'res3', 'res4', 'res5'] as const;
     const state = weights(f, ['image', ...outputs], 'backbone.');
     const result = model.loadStateDict(state, { ignore: isSwinDerivedBufferName, source: 'swin-backbone' });

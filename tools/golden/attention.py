@@ -73,7 +73,7 @@ cases.append(case(
 add_mask = torch.where(torch.rand(2, 4, 6) < 0.4, -2.5, 0.0)
 entry = case(
     'additive_mask_per_batch', lambda q, k, v, m: sdpa(q, k, v, 0.5, m[:, None]),
-    [torch.randn(2, 2, 4, 8), torch.randn(2, 2, 6, 8), torch.randn(2, 2, 6, 8), add_mask],
+    [torch.randn(2, 2, 4, 4), torch.randn(2, 2, 6, 4), torch.randn(2, 2, 6, 4), add_mask],
     {'scale': 0.5},
 )
 entry['grads'][3] = None

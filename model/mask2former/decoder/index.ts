@@ -10,3 +10,4 @@ export { type MaskedDecoderOptions, maskedDecoderOptionsFromConfig } from './opt
 export { CrossAttentionLayer, FFNLayer, SelfAttentionLayer } from './layers.js';
 export { type MultiheadAttentionCall, MultiheadAttention } from './multihead-attention.js';
 export { maskedAttentionMask } from './attention-mask.js';
+export { maskedDecoderFromConfig } from './from-config.js';

@@ -13,7 +13,12 @@ export class CrossAttentionLayer extends Module {
   readonly multihead_attn: MultiheadAttention;
   readonly norm: LayerNorm;
 
-  constructor(dim: number, heads: number, readonly preNorm: boolean, seed: number) {
+  constructor(
+    dim: number,
+    heads: number,
+    readonly preNorm: boolean,
+    seed: number,
+  ) {
     super();
     this.multihead_attn = this.registerModule(
       'multihead_attn',
@@ -40,9 +45,17 @@ export class SelfAttentionLayer extends Module {
   readonly self_attn: MultiheadAttention;
   readonly norm: LayerNorm;
 
-  constructor(dim: number, heads: number, readonly preNorm: boolean, seed: number) {
+  constructor(
+    dim: number,
+    heads: number,
+    readonly preNorm: boolean,
+    seed: number,
+  ) {
     super();
-    this.self_attn = this.registerModule('self_attn', new MultiheadAttention(dim, heads, deriveSeed(seed, 'self_attn')));
+    this.self_attn = this.registerModule(
+      'self_attn',
+      new MultiheadAttention(dim, heads, deriveSeed(seed, 'self_attn')),
+    );
     this.norm = this.registerModule('norm', new LayerNorm(dim));
   }
 
@@ -63,11 +76,22 @@ export class FFNLayer extends Module {
   readonly linear2: Linear;
   readonly norm: LayerNorm;
 
-  constructor(dim: number, ffnDim: number, readonly preNorm: boolean, seed: number) {
+  constructor(
+    dim: number,
+    ffnDim: number,
+    readonly preNorm: boolean,
+    seed: number,
+  ) {
     super();
     // Weights xavier_uniform (the decoder's reset), biases torch's Linear default.
-    this.linear1 = this.registerModule('linear1', new Linear(dim, ffnDim, { seed: deriveSeed(seed, 'linear1') }));
-    this.linear2 = this.registerModule('linear2', new Linear(ffnDim, dim, { seed: deriveSeed(seed, 'linear2') }));
+    this.linear1 = this.registerModule(
+      'linear1',
+      new Linear(dim, ffnDim, { seed: deriveSeed(seed, 'linear1') }),
+    );
+    this.linear2 = this.registerModule(
+      'linear2',
+      new Linear(ffnDim, dim, { seed: deriveSeed(seed, 'linear2') }),
+    );
     assignXavierUniform(this.linear1.weight, deriveSeed(seed, 'linear1.weight'));
     assignXavierUniform(this.linear2.weight, deriveSeed(seed, 'linear2.weight'));
     this.norm = this.registerModule('norm', new LayerNorm(dim));

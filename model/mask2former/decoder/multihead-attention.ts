@@ -50,7 +50,10 @@ export class MultiheadAttention extends Module {
     this.in_proj_weight = this.registerParameter('in_proj_weight', zeros([3 * dim, dim]));
     assignXavierUniform(this.in_proj_weight, deriveSeed(seed, 'in_proj_weight'));
     this.in_proj_bias = this.registerParameter('in_proj_bias', zeros([3 * dim]));
-    this.out_proj = this.registerModule('out_proj', new Linear(dim, dim, { seed: deriveSeed(seed, 'out_proj') }));
+    this.out_proj = this.registerModule(
+      'out_proj',
+      new Linear(dim, dim, { seed: deriveSeed(seed, 'out_proj') }),
+    );
     assignXavierUniform(this.out_proj.weight, deriveSeed(seed, 'out_proj.weight'));
     assignZeros(this.out_proj.bias!);
   }
@@ -58,7 +61,11 @@ export class MultiheadAttention extends Module {
   /** Rows [from·C, to·C) of the packed projection applied to x [B, L, C] → [B, L, (to-from)·C]. */
   private project(x: Tensor, from: number, to: number): Tensor {
     const c = this.dim;
-    return linear(x, slice(this.in_proj_weight, 0, from * c, to * c), slice(this.in_proj_bias, 0, from * c, to * c));
+    return linear(
+      x,
+      slice(this.in_proj_weight, 0, from * c, to * c),
+      slice(this.in_proj_bias, 0, from * c, to * c),
+    );
   }
 
   /** [B, L, C] → [B, nH, L, hd] (a view). */
@@ -76,7 +83,9 @@ export class MultiheadAttention extends Module {
       ['value', value],
     ] as const) {
       if (t.ndim !== 3 || t.shape[2] !== c) {
-        throw new ShapeError(`MultiheadAttention(${c}, ${this.heads}): ${what} ${t.describe()} must be [B, L, ${c}]`);
+        throw new ShapeError(
+          `MultiheadAttention(${c}, ${this.heads}): ${what} ${t.describe()} must be [B, L, ${c}]`,
+        );
       }
     }
     const [b, lq] = query.shape as [number, number];

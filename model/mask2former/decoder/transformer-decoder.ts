@@ -92,7 +92,9 @@ export class MultiScaleMaskedTransformerDecoder extends Module {
     const preNorm = options.preNorm ?? false;
     const sub = (name: string) => deriveSeed(seed, name);
     if (!Number.isInteger(c / heads) || c % 2 !== 0) {
-      throw new ShapeError(`transformer decoder: hiddenDim ${c} must be even and divisible by ${heads} heads`);
+      throw new ShapeError(
+        `transformer decoder: hiddenDim ${c} must be even and divisible by ${heads} heads`,
+      );
     }
     if ((options.dropout ?? 0) !== 0) {
       throw new ShapeError(`transformer decoder: dropout ${options.dropout} is not supported (only 0)`);
@@ -113,9 +115,18 @@ export class MultiScaleMaskedTransformerDecoder extends Module {
       new ModuleList(range(layers).map((i) => new FFNLayer(c, options.ffnDim, preNorm, sub(`ffn.${i}`)))),
     );
     this.decoder_norm = this.registerModule('decoder_norm', new LayerNorm(c));
-    this.query_feat = this.registerModule('query_feat', new Embedding(numQueries, c, { seed: sub('query_feat') }));
-    this.query_embed = this.registerModule('query_embed', new Embedding(numQueries, c, { seed: sub('query_embed') }));
-    this.level_embed = this.registerModule('level_embed', new Embedding(this.featureLevels, c, { seed: sub('level_embed') }));
+    this.query_feat = this.registerModule(
+      'query_feat',
+      new Embedding(numQueries, c, { seed: sub('query_feat') }),
+    );
+    this.query_embed = this.registerModule(
+      'query_embed',
+      new Embedding(numQueries, c, { seed: sub('query_embed') }),
+    );
+    this.level_embed = this.registerModule(
+      'level_embed',
+      new Embedding(this.featureLevels, c, { seed: sub('level_embed') }),
+    );
     if (options.inChannels !== c || options.enforceInputProjection) {
       const convs = range(this.featureLevels).map((l) => {
         const conv = new Conv2d(options.inChannels, c, 1, { seed: sub(`input_proj.${l}`) });
@@ -132,7 +143,10 @@ export class MultiScaleMaskedTransformerDecoder extends Module {
       'class_embed',
       new Linear(c, options.numClasses + 1, { seed: sub('class_embed') }),
     );
-    this.mask_embed = this.registerModule('mask_embed', new Mlp([c, c, c, options.maskDim], sub('mask_embed')));
+    this.mask_embed = this.registerModule(
+      'mask_embed',
+      new Mlp([c, c, c, options.maskDim], sub('mask_embed')),
+    );
   }
 
   private positionEncoding(h: number, w: number): Tensor {
@@ -154,7 +168,9 @@ export class MultiScaleMaskedTransformerDecoder extends Module {
   private levelMemory(x: Tensor, l: number, batch: number): LevelMemory {
     const { inChannels, hiddenDim: c } = this.options;
     if (x.dtype !== 'f32' || x.ndim !== 4 || x.shape[0] !== batch || x.shape[1] !== inChannels) {
-      throw new ShapeError(`transformer decoder: level ${l} ${x.describe()} must be f32 [${batch}, ${inChannels}, H, W]`);
+      throw new ShapeError(
+        `transformer decoder: level ${l} ${x.describe()} must be f32 [${batch}, ${inChannels}, H, W]`,
+      );
     }
     const [, , h, w] = x.shape as [number, number, number, number];
     const projected = this.input_proj ? this.input_proj.get(l).forward(x) : x;
@@ -180,14 +196,27 @@ export class MultiScaleMaskedTransformerDecoder extends Module {
    * features: the pixel decoder's multi-scale maps [B, inChannels, H_l, W_l], coarsest first;
    * maskFeatures [B, maskDim, H/4, W/4].
    */
-  forward(features: readonly Tensor[], maskFeatures: Tensor, options: DecoderForwardOptions = {}): MaskedDecoderOutput {
+  forward(
+    features: readonly Tensor[],
+    maskFeatures: Tensor,
+    options: DecoderForwardOptions = {},
+  ): MaskedDecoderOutput {
     const { hiddenDim: c, numQueries: q, maskDim, layers } = this.options;
     if (features.length !== this.featureLevels) {
-      throw new ShapeError(`transformer decoder: ${features.length} feature levels given, ${this.featureLevels} expected`);
+      throw new ShapeError(
+        `transformer decoder: ${features.length} feature levels given, ${this.featureLevels} expected`,
+      );
     }
     const batch = features[0]!.shape[0]!;
-    if (maskFeatures.dtype !== 'f32' || maskFeatures.ndim !== 4 || maskFeatures.shape[0] !== batch || maskFeatures.shape[1] !== maskDim) {
-      throw new ShapeError(`transformer decoder: mask features ${maskFeatures.describe()} must be f32 [${batch}, ${maskDim}, H, W]`);
+    if (
+      maskFeatures.dtype !== 'f32' ||
+      maskFeatures.ndim !== 4 ||
+      maskFeatures.shape[0] !== batch ||
+      maskFeatures.shape[1] !== maskDim
+    ) {
+      throw new ShapeError(
+        `transformer decoder: mask features ${maskFeatures.describe()} must be f32 [${batch}, ${maskDim}, H, W]`,
+      );
     }
     const levels = features.map((x, l) => this.levelMemory(x, l, batch));
     const queryPos = this.query_embed.weight; // [Q, C], broadcast over the batch
