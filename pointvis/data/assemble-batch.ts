@@ -74,7 +74,9 @@ export function assembleBatch(samples: readonly ImageSample[], options: CollateO
   const [hp, wp] = paddedSize(samples, options);
   const plane = hp * wp;
   const images = new Float32Array(samples.length * 3 * plane);
-  const [red, green, blue] = [0, 1, 2].map((c) => normalisationTable(options.pixelMean[c], options.pixelStd[c]));
+  const [red, green, blue] = [0, 1, 2].map((c) =>
+    normalisationTable(options.pixelMean[c], options.pixelStd[c]),
+  );
   samples.forEach((sample, b) => {
     const { height, width, image } = sample;
     // One pass over the interleaved bytes, writing the three planes.

@@ -17,7 +17,7 @@ const write = (name: string): StorageBinding => ({ name, type: 'f32', access: 'r
 
 const ROW_HEADER = `
   let row = flat_workgroup_index(wid, nwg) * WG_Y + lid.y;
-  let active = row < params.R;
+  let in_range = row < params.R;
   let base = row * params.C;
   let cf = f32(params.C);`;
 
@@ -52,14 +52,14 @@ export function layerNormForwardKernel(wg: readonly [number, number], hasWeight:
     body: `${ROW_REDUCE_WGSL}
 ${ENTRY}${ROW_HEADER}
   var s = 0.0;
-  if (active) { for (var j = lid.x; j < params.C; j += WG_X) { s += x[base + j]; } }
+  if (in_range) { for (var j = lid.x; j < params.C; j += WG_X) { s += x[base + j]; } }
   let mean = row_sum(vec2<f32>(s, 0.0), lid.x, lid.y).x / cf;
   var q = 0.0;
-  if (active) {
+  if (in_range) {
     for (var j = lid.x; j < params.C; j += WG_X) { let d = x[base + j] - mean; q += d * d; }
   }
   let rstd = inverseSqrt(row_sum(vec2<f32>(q, 0.0), lid.x, lid.y).x / cf + params.eps);
-  if (active) {
+  if (in_range) {
     for (var j = lid.x; j < params.C; j += WG_X) { y[base + j] = (x[base + j] - mean) * rstd${scale}${shift}; }
     if (lid.x == 0u) { mean_out[row] = mean; rstd_out[row] = rstd; }
   }
@@ -91,14 +91,14 @@ ${ENTRY}${ROW_HEADER}
   let mu = mean[r];
   let rs = rstd[r];
   var acc = vec2<f32>(0.0);
-  if (active) {
+  if (in_range) {
     for (var j = lid.x; j < params.C; j += WG_X) {
       let g = ${gw};
       acc += vec2<f32>(g, g * (x[base + j] - mu) * rs);
     }
   }
   let sums = row_sum(acc, lid.x, lid.y) / cf;
-  if (active) {
+  if (in_range) {
     for (var j = lid.x; j < params.C; j += WG_X) {
       let g = ${gw};
       dx[base + j] = rs * (g - sums.x - (x[base + j] - mu) * rs * sums.y);

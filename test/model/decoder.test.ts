@@ -68,13 +68,30 @@ function objective(out: MaskedDecoderOutput): Tensor {
   allPredictions(out).forEach((p, k) => {
     const m = p.predMasks;
     const l = p.predLogits;
-    const wm = tensor(weights(m.size, (i) => Math.sin(0.37 * i + k)), m.shape);
-    const wl = tensor(weights(l.size, (i) => Math.cos(0.53 * i + k)), l.shape);
+    const wm = tensor(
+      weights(m.size, (i) => Math.sin(0.37 * i + k)),
+      m.shape,
+    );
+    const wl = tensor(
+      weights(l.size, (i) => Math.cos(0.53 * i + k)),
+      l.shape,
+    );
     const term = add(sum(mul(m, wm)), sum(mul(l, wl)));
     total = total ? add(total, term) : term;
   });
   const e = out.queryEmbeddings;
-  return add(total!, sum(mul(e, tensor(weights(e.size, (i) => Math.sin(0.71 * i)), e.shape))));
+  return add(
+    total!,
+    sum(
+      mul(
+        e,
+        tensor(
+          weights(e.size, (i) => Math.sin(0.71 * i)),
+          e.shape,
+        ),
+      ),
+    ),
+  );
 }
 
 async function expectMatches(actual: Tensor, fx: ParityFixture, name: string, tol: number): Promise<number> {
@@ -133,15 +150,24 @@ async function checkFixture(file: string): Promise<void> {
     for (let l = 0; l < 3; l++) {
       errors[`grad level ${l}`] = await expectMatches(levels[l]!.grad!, fx, `grad.input.level.${l}`, 1e-4);
     }
-    errors['grad mask features'] = await expectMatches(maskFeatures.grad!, fx, 'grad.input.mask_features', 1e-4);
+    errors['grad mask features'] = await expectMatches(
+      maskFeatures.grad!,
+      fx,
+      'grad.input.mask_features',
+      1e-4,
+    );
     for (const t of [...levels, maskFeatures]) {
       t.grad?.dispose();
       t.dispose();
     }
   });
   decoder.dispose();
-  const worst = Object.entries(errors).sort((a, b) => b[1] - a[1]).slice(0, 3);
-  console.log(`${file}: worst relative errors ${worst.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+  const worst = Object.entries(errors)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3);
+  console.log(
+    `${file}: worst relative errors ${worst.map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`,
+  );
 }
 
 describe('MultiScaleMaskedTransformerDecoder vs the PyTorch reference', () => {
@@ -188,9 +214,43 @@ describe('MultiScaleMaskedTransformerDecoder structure', () => {
       const official = officialParameterNames({
         numClasses: 4,
         // Only the decoder's entries are compared; swin/pixel decoder values just fill the type.
-        swin: { pretrainImageSize: 224, patchSize: 4, embedDim: 8, depths: [1], numHeads: [1], windowSize: 7, mlpRatio: 4, qkvBias: true, qkScale: null, dropRate: 0, attnDropRate: 0, dropPathRate: 0, absolutePositionEmbedding: false, patchNorm: true, outFeatures: ['res2'] },
-        pixelDecoder: { inFeatures: ['res2'], transformerInFeatures: [], convDim: 32, maskDim: 24, groupNormGroups: 8, commonStride: 4, encoder: { layers: 0, heads: 1, points: 1, ffnDim: 8, dropout: 0 } },
-        decoder: { hiddenDim: 32, numQueries: 6, heads: 4, ffnDim: 48, layers: 2, preNorm: false, dropout: 0, enforceInputProjection: enforce, featureLevels: 3 },
+        swin: {
+          pretrainImageSize: 224,
+          patchSize: 4,
+          embedDim: 8,
+          depths: [1],
+          numHeads: [1],
+          windowSize: 7,
+          mlpRatio: 4,
+          qkvBias: true,
+          qkScale: null,
+          dropRate: 0,
+          attnDropRate: 0,
+          dropPathRate: 0,
+          absolutePositionEmbedding: false,
+          patchNorm: true,
+          outFeatures: ['res2'],
+        },
+        pixelDecoder: {
+          inFeatures: ['res2'],
+          transformerInFeatures: [],
+          convDim: 32,
+          maskDim: 24,
+          groupNormGroups: 8,
+          commonStride: 4,
+          encoder: { layers: 0, heads: 1, points: 1, ffnDim: 8, dropout: 0 },
+        },
+        decoder: {
+          hiddenDim: 32,
+          numQueries: 6,
+          heads: 4,
+          ffnDim: 48,
+          layers: 2,
+          preNorm: false,
+          dropout: 0,
+          enforceInputProjection: enforce,
+          featureLevels: 3,
+        },
       })
         .filter((e) => e.name.startsWith(PREFIX))
         .map((e) => `${e.name} [${e.shape.join(',')}]`);
@@ -201,10 +261,20 @@ describe('MultiScaleMaskedTransformerDecoder structure', () => {
 
   it('rejects inputs of the wrong shape with a message naming them', () => {
     const decoder = new MultiScaleMaskedTransformerDecoder({
-      inChannels: 16, numClasses: 2, maskDim: 8, hiddenDim: 16, numQueries: 3, heads: 2, ffnDim: 16, layers: 1, seed: 2,
+      inChannels: 16,
+      numClasses: 2,
+      maskDim: 8,
+      hiddenDim: 16,
+      numQueries: 3,
+      heads: 2,
+      ffnDim: 16,
+      layers: 1,
+      seed: 2,
     });
     const x = [tensor(new Float32Array(16), [1, 16, 1, 1]), tensor(new Float32Array(16), [1, 16, 1, 1])];
-    expect(() => decoder.forward(x, tensor(new Float32Array(8), [1, 8, 1, 1]))).toThrow(/2 feature levels given, 3 expected/);
+    expect(() => decoder.forward(x, tensor(new Float32Array(8), [1, 8, 1, 1]))).toThrow(
+      /2 feature levels given, 3 expected/,
+    );
     decoder.dispose();
   });
 });

@@ -40,6 +40,7 @@ import {
   reshape,
   scatterAdd,
   select,
+  slice,
   sub,
   sum,
   tensor,
@@ -198,9 +199,11 @@ export class SetCriterion {
         weight: this.emptyWeight,
       });
       put(`loss_ce${s}`, add(ce, guard), this.options.classWeight);
-      const m = maskTerms?.[k];
-      put(`loss_mask${s}`, m ? add(m.ce, guard) : add(zeros([]), guard), this.options.maskWeight);
-      put(`loss_dice${s}`, m ? add(m.dice, guard) : add(zeros([]), guard), this.options.diceWeight);
+      // Without matched masks the terms are 0, still connected to the masks (zero gradients, as
+      // the official empty indexing gives) but blind to their values.
+      const m = maskTerms?.[k] ?? { ce: zeroOf(p.predMasks), dice: zeroOf(p.predMasks) };
+      put(`loss_mask${s}`, add(m.ce, guard), this.options.maskWeight);
+      put(`loss_dice${s}`, add(m.dice, guard), this.options.diceWeight);
     });
     let total: Tensor | null = null;
     for (const [name, t] of terms) {
@@ -332,6 +335,11 @@ function pairIndex(matches: Tensor, layout: TargetLayout, q: number, matched: nu
     target: scatterAdd(zeros([o, matched], 'i32'), 1, destination, targetIds),
     guard,
   };
+}
+
+/** A scalar 0 whose gradient is zeros of x's shape: the sum of an empty slice of x. */
+function zeroOf(x: Tensor): Tensor {
+  return sum(slice(x, 0, 0, 0));
 }
 
 /** i32 [O, B, Q]: each query's target class, numClasses (no-object) when unmatched. */

@@ -1,0 +1,165 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  groupNorm,
+  groupNormForward,
+  layerNorm,
+  layerNormForward,
+  permute,
+  tensor,
+  tidyAsync,
+} from '../../engine/index.js';
+import { groupNormReference } from '../../shaders/norm/group-norm.js';
+import { layerNormReference } from '../../shaders/norm/layer-norm.js';
+import golden from '../fixtures/golden/norm.json';
+import { type GoldenFile, checkGolden, goldenCase } from '../util/golden.js';
+import { checkOp } from '../util/gradcheck.js';
+import { expectClose, platformName, randomArray, rng, useEngine } from '../util/engine.js';
+
+const file = golden as GoldenFile;
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+beforeAll(async () => {
+  await useEngine();
+});
+
+/** Data with a large common offset: a one-pass variance would lose most of its digits. */
+function offsetData(n: number, seed: number, offset = 0): number[] {
+  return randomArray(n, rng(seed), -2, 2).map((v) => v + offset);
+}
+
+describe(`layerNorm (${platformName})`, () => {
+  const shapes: number[][] = [
+    [3, 7],
+    [37, 5], // 8 rows per workgroup: a partial last workgroup
+    [2, 300], // 128 invocations per row
+    [1, 1100], // 256 invocations per row, several values each
+    [2, 3, 16],
+  ];
+  for (const shape of shapes) {
+    it(`forward, mean and rstd on [${shape}] against the reference`, async () => {
+      const C = shape[shape.length - 1]!;
+      const x = offsetData(size(shape), C, 100);
+      const w = randomArray(C, rng(C + 1));
+      const b = randomArray(C, rng(C + 2));
+      const ref = layerNormReference(x, C, w, b);
+      await tidyAsync(async () => {
+        const r = layerNormForward(tensor(x, shape), tensor(w, [C]), tensor(b, [C]));
+        expect(r.y.shape).toEqual(shape);
+        expect(r.mean.shape).toEqual(shape.slice(0, -1));
+        expectClose(await r.y.data(), ref.y, { atol: 2e-4, rtol: 1e-3 });
+        expectClose(await r.mean.data(), ref.mean, { atol: 1e-4, rtol: 1e-5 });
+        expectClose(await r.rstd.data(), ref.rstd, { atol: 1e-4, rtol: 1e-3 });
+      });
+    });
+  }
+
+  it('gradients (input, weight, bias) against finite differences', async () => {
+    const random = rng(21);
+    await checkOp({
+      inputs: [
+        { data: randomArray(4 * 6, random), shape: [4, 6] },
+        { data: randomArray(6, random), shape: [6] },
+        { data: randomArray(6, random), shape: [6] },
+      ],
+      op: (x, w, b) => layerNorm(x, w, b),
+      ref: ([x, w, b]) => layerNormReference(x!, 6, w!, b!).y,
+    });
+  });
+
+  it('gradients without affine parameters, on a permuted view', async () => {
+    const random = rng(22);
+    await checkOp({
+      inputs: [{ data: randomArray(5 * 3, random), shape: [5, 3] }],
+      op: (x) => layerNorm(permute(x, [1, 0])),
+      ref: ([x]) => {
+        const t: number[] = [];
+        for (let i = 0; i < 3; i++) for (let j = 0; j < 5; j++) t.push(x![j * 3 + i]!);
+        return layerNormReference(t, 5, null, null).y;
+      },
+    });
+  });
+
+  it('weight and bias gradients over many rows (chunked column sums)', async () => {
+    const random = rng(23);
+    const R = 600;
+    await checkOp({
+      inputs: [
+        { data: randomArray(R * 3, random), shape: [R, 3], grad: false },
+        { data: randomArray(3, random), shape: [3] },
+        { data: randomArray(3, random), shape: [3] },
+      ],
+      op: (x, w, b) => layerNorm(x, w, b),
+      ref: ([x, w, b]) => layerNormReference(x!, 3, w!, b!).y,
+      gradTol: { atol: 2e-3, rtol: 1e-2 },
+    });
+  });
+});
+
+describe(`groupNorm (${platformName})`, () => {
+  const shapes: [number[], number][] = [
+    [[2, 6, 3, 4], 3],
+    [[2, 4, 5], 2],
+    [[1, 8, 12, 12], 2], // 576 values per group
+    [[3, 4, 40, 30], 4], // 1200 per group: 256-invocation workgroups
+  ];
+  for (const [shape, groups] of shapes) {
+    it(`forward, mean and rstd on [${shape}] / ${groups} groups against the reference`, async () => {
+      const C = shape[1]!;
+      const x = offsetData(size(shape), C * 3 + groups, 50);
+      const w = randomArray(C, rng(C + 5));
+      const b = randomArray(C, rng(C + 6));
+      const ref = groupNormReference(x, shape, groups, w, b);
+      await tidyAsync(async () => {
+        const r = groupNormForward(tensor(x, shape), groups, tensor(w, [C]), tensor(b, [C]));
+        expect(r.mean.shape).toEqual([shape[0], groups]);
+        expectClose(await r.y.data(), ref.y, { atol: 2e-4, rtol: 1e-3 });
+        expectClose(await r.mean.data(), ref.mean, { atol: 1e-4, rtol: 1e-5 });
+        expectClose(await r.rstd.data(), ref.rstd, { atol: 1e-4, rtol: 1e-3 });
+      });
+    });
+  }
+
+  it('gradients (input, weight, bias) against finite differences', async () => {
+    const random = rng(31);
+    const shape = [2, 4, 3, 2];
+    await checkOp({
+      inputs: [
+        { data: randomArray(size(shape), random), shape },
+        { data: randomArray(4, random), shape: [4] },
+        { data: randomArray(4, random), shape: [4] },
+      ],
+      op: (x, w, b) => groupNorm(x, 2, w, b),
+      ref: ([x, w, b]) => groupNormReference(x!, shape, 2, w!, b!).y,
+    });
+  });
+
+  it('gradients without affine parameters', async () => {
+    const random = rng(32);
+    const shape = [2, 3, 4];
+    await checkOp({
+      inputs: [{ data: randomArray(size(shape), random), shape }],
+      op: (x) => groupNorm(x, 3),
+      ref: ([x]) => groupNormReference(x!, shape, 3, null, null).y,
+    });
+  });
+
+  it('rejects channels that do not split into groups', () => {
+    const x = tensor(new Array(2 * 6).fill(0), [2, 6]);
+    expect(() => groupNorm(x, 4)).toThrow(/groups/);
+    x.dispose();
+  });
+});
+
+describe(`norm golden values from PyTorch (${platformName})`, () => {
+  for (const c of file.cases) {
+    it(c.name, async () => {
+      const p = c.params as { eps: number; affine: boolean; groups?: number };
+      const g = goldenCase(file, c.name);
+      if (c.name.startsWith('ln')) {
+        await checkGolden(g, (x, w, b) => layerNorm(x, p.affine ? w : null, p.affine ? b : null, p.eps));
+      } else {
+        await checkGolden(g, (x, w, b) => groupNorm(x, p.groups!, p.affine ? w : null, p.affine ? b : null, p.eps));
+      }
+    });
+  }
+});
