@@ -4,6 +4,8 @@ import { benchSample } from './sample.js';
 import { benchHungarian } from './hungarian.js';
 import { benchLoss } from './loss.js';
 import { benchPointCost } from './point-cost.js';
+import { benchMatmul } from './matmul.js';
+import { benchConv } from './conv.js';
 import type { BenchEntry } from './timing.js';
 
 /** GPU benchmark suites by name; each kernel family contributes one. */
@@ -14,4 +16,6 @@ export const suites: Record<string, () => Promise<BenchEntry[]>> = {
   hungarian: benchHungarian,
   sample: benchSample,
   'point-cost': () => benchPointCost(),
+  matmul: benchMatmul,
+  conv: benchConv,
 };

@@ -30,7 +30,10 @@ async function checkRows(rows: Float32Array[], k: number): Promise<void> {
     const want = smallestK(row, k);
     const got = new Set<number>();
     for (let j = 0; j < m; j++) if (mask[r * m + j] === 1) got.add(j);
-    expect([...got].sort((a, b) => a - b), `row ${r}`).toEqual([...want].sort((a, b) => a - b));
+    expect(
+      [...got].sort((a, b) => a - b),
+      `row ${r}`,
+    ).toEqual([...want].sort((a, b) => a - b));
     const listed = Array.from({ length: k }, (_, i) => points[(r * k + i) * 2 + 1]!);
     expect(listed, `row ${r} compacted`).toEqual([...want].sort((a, b) => a - b));
     expect(Array.from({ length: k }, (_, i) => points[(r * k + i) * 2]!)).toEqual(new Array(k).fill(r));
@@ -46,16 +49,23 @@ describe('uncertain-point selection (smallest |logit| per row, exact)', () => {
       Float32Array.from({ length: m }, () => Math.round((random() - 0.5) * 6)), // ties
       Float32Array.from({ length: m }, () => 0), // all tied
       Float32Array.from({ length: m }, (_, j) => (j % 3 === 0 ? -0 : j % 3 === 1 ? 0 : 1e-40 * j)), // ±0, denormals
-      Float32Array.from({ length: m }, (_, j) => (j % 5 === 0 ? Infinity : j % 5 === 1 ? -Infinity : (random() - 0.5) * 1e30)),
+      Float32Array.from({ length: m }, (_, j) =>
+        j % 5 === 0 ? Infinity : j % 5 === 1 ? -Infinity : (random() - 0.5) * 1e30,
+      ),
     ];
     for (const k of [1, 10, 27, 36]) await checkRows(rows, k);
   });
 
   it('handles k = 0 and k = M', async () => {
     const random = rng(4);
-    const rows = [Float32Array.from({ length: 9 }, () => random() - 0.5), Float32Array.from({ length: 9 }, () => 2)];
+    const rows = [
+      Float32Array.from({ length: 9 }, () => random() - 0.5),
+      Float32Array.from({ length: 9 }, () => 2),
+    ];
     await checkRows(rows, 9);
-    const none = await tidyAsync(async () => smallestMagnitudeMask(tensor(new Float32Array(18), [2, 9]), 0).data());
+    const none = await tidyAsync(async () =>
+      smallestMagnitudeMask(tensor(new Float32Array(18), [2, 9]), 0).data(),
+    );
     expect(Array.from(none)).toEqual(new Array(18).fill(0));
   });
 

@@ -169,7 +169,9 @@ describe('SetCriterion with its own random points', () => {
     expect(o).toBe(3);
     // The matcher's costs of image 0 in prediction 1 become NaN: that assignment fails, and
     // every term of prediction 1 must say so (the other predictions stay finite).
-    const { values } = await run(criterion, (m) => m.fill(NaN, (1 * bsz + 0) * q * hm * wm, ((1 * bsz + 0) * q + 1) * hm * wm));
+    const { values } = await run(criterion, (m) =>
+      m.fill(NaN, (1 * bsz + 0) * q * hm * wm, ((1 * bsz + 0) * q + 1) * hm * wm),
+    );
     const bad = nonFiniteTerms(values);
     expect(bad).toEqual(['loss_ce_1', 'loss_mask_1', 'loss_dice_1']);
     criterion.dispose();

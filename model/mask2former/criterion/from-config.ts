@@ -2,7 +2,11 @@ import type { LossConfig } from '../../config/types.js';
 import type { SetCriterionOptions } from './set-criterion.js';
 
 /** The criterion options of a run config (`MODEL.MASK_FORMER.*` loss keys); the seed comes from the run. */
-export function setCriterionOptionsFromConfig(loss: LossConfig, numClasses: number, seed: number): SetCriterionOptions {
+export function setCriterionOptionsFromConfig(
+  loss: LossConfig,
+  numClasses: number,
+  seed: number,
+): SetCriterionOptions {
   return {
     numClasses,
     classWeight: loss.classWeight,
