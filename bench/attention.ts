@@ -5,16 +5,7 @@
  * (100 queries over 4096 pixels, 8 heads of 32, boolean mask with some fully blocked rows).
  * `ratio` is unfusedMs / fusedMs (> 1: the fused kernel is faster).
  */
-import {
-  type Tensor,
-  attention,
-  backward,
-  engine,
-  keep,
-  randn,
-  tensor,
-  tidy,
-} from '../engine/index.js';
+import { type Tensor, attention, backward, engine, keep, randn, tensor, tidy } from '../engine/index.js';
 import type { AttentionOptions } from '../engine/index.js';
 import { type BenchEntry, timeGpu } from './timing.js';
 

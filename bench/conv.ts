@@ -2,7 +2,8 @@
  * conv2d throughput on the shapes the model runs: Swin's 4x4/4 patch embedding, a 3x3
  * convolution (pixel decoder), a 1x1 projection (a plain matmul) and a depthwise 3x3.
  * Forward for each GEMM kernel version that suits the adapter, then forward + backward (input,
- * weight and bias gradients: 3x the forward FLOPs) with the automatic choice.
+ * weight and bias gradients: 3x the forward FLOPs; 2x for the patch embedding, whose input is
+ * the image) with the automatic choice.
  */
 import {
   type MatmulVariant,
@@ -24,15 +25,17 @@ interface ConvProblem {
   stride: number;
   padding: number;
   groups: number;
+  /** Whether the input needs a gradient (not for the image fed to the patch embedding). */
+  inputGrad: boolean;
 }
 
 function problems(isCpu: boolean): ConvProblem[] {
   const [b, s] = isCpu ? [1, 56] : [8, 120];
   return [
-    { name: 'patch_embed_4x4_s4', x: [b, 3, 4 * s, 4 * s], w: [96, 3, 4, 4], stride: 4, padding: 0, groups: 1 },
-    { name: '3x3_s1_p1', x: [b, 64, s, s], w: [64, 64, 3, 3], stride: 1, padding: 1, groups: 1 },
-    { name: '1x1', x: [b, 256, s / 2, s / 2], w: [256, 256, 1, 1], stride: 1, padding: 0, groups: 1 },
-    { name: 'depthwise_3x3', x: [b, 96, s, s], w: [96, 1, 3, 3], stride: 1, padding: 1, groups: 96 },
+    { name: 'patch_embed_4x4_s4', x: [b, 3, 4 * s, 4 * s], w: [96, 3, 4, 4], stride: 4, padding: 0, groups: 1, inputGrad: false },
+    { name: '3x3_s1_p1', x: [b, 64, s, s], w: [64, 64, 3, 3], stride: 1, padding: 1, groups: 1, inputGrad: true },
+    { name: '1x1', x: [b, 256, s / 2, s / 2], w: [256, 256, 1, 1], stride: 1, padding: 0, groups: 1, inputGrad: true },
+    { name: 'depthwise_3x3', x: [b, 96, s, s], w: [96, 1, 3, 3], stride: 1, padding: 1, groups: 96, inputGrad: true },
   ];
 }
 
@@ -58,7 +61,7 @@ export async function benchConv(): Promise<BenchEntry[]> {
       const ms = await timeGpu(() => void tidy(() => conv2d(x, w, bias, { ...options, variant })), reps, 1);
       entries.push({ name: `${p.name}_fwd`, variant, shape, ms, gflops: flops / ms / 1e6 });
     }
-    const params: Tensor[] = [x, w, bias];
+    const params: Tensor[] = p.inputGrad ? [x, w, bias] : [w, bias];
     for (const t of params) t.requiresGrad = true;
     const step = () =>
       void tidy(() => {
@@ -70,8 +73,9 @@ export async function benchConv(): Promise<BenchEntry[]> {
         }
       });
     const ms = await timeGpu(step, reps, 1);
-    entries.push({ name: `${p.name}_fwd_bwd`, variant: 'auto', shape, ms, gflops: (3 * flops) / ms / 1e6 });
-    for (const t of params) t.dispose();
+    const work = (p.inputGrad ? 3 : 2) * flops;
+    entries.push({ name: `${p.name}_fwd_bwd`, variant: 'auto', shape, ms, gflops: work / ms / 1e6 });
+    for (const t of [x, w, bias]) t.dispose();
   }
   return entries;
 }

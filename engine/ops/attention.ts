@@ -26,6 +26,7 @@ import {
   attentionPrepKernel,
 } from '../../shaders/attention/backward.js';
 import { attentionCombineKernel, attentionForwardKernel } from '../../shaders/attention/forward.js';
+import { rowwiseDkvKernel, rowwiseDqKernel, rowwiseForwardKernel } from '../../shaders/attention/rowwise.js';
 import {
   type AttentionKernelKind,
   type AttentionTilePlan,
@@ -69,7 +70,13 @@ export interface AttentionOptions {
    * [B, Lq, H, Dv] returned as a [B, H, Lq, Dv] view, so merging heads afterwards is free.
    */
   outputLayout?: 'bhld' | 'blhd';
-  /** Number of key splits of the fused forward (tuning and tests); default automatic. */
+  /**
+   * Which fused kernels: 'tiled' (flash-attention tiles in workgroup memory: GPUs), 'rowwise'
+   * (one invocation per few rows, no workgroup memory: CPU adapters, where workgroup memory and
+   * barriers are slow) or 'auto' (default: rowwise on CPU adapters, tiled elsewhere).
+   */
+  kernels?: 'auto' | 'tiled' | 'rowwise';
+  /** Number of key splits of the tiled forward (tuning and tests); default automatic. */
   keySplits?: number;
 }
 
@@ -243,6 +250,26 @@ function plan(kind: AttentionKernelKind, dims: Dims): AttentionTilePlan {
   return p;
 }
 
+type KernelFamily = 'tiled' | 'rowwise';
+
+function kernelFamily(choice: AttentionOptions['kernels']): KernelFamily {
+  const c = choice ?? 'auto';
+  if (c === 'tiled' || c === 'rowwise') return c;
+  if (c !== 'auto') throw new EngineError(`attention: unknown kernels '${String(c)}'`);
+  return engine().gpu.report.isCpu ? 'rowwise' : 'tiled';
+}
+
+/**
+ * Rows (or keys) per invocation of the rowwise kernels: each loaded key/value serves that many
+ * rows, as long as the per-row vectors (vec4 registers) stay few enough not to spill badly.
+ */
+function rowsPerInvocation(kind: AttentionKernelKind, dims: Dims): number {
+  const d4 = Math.ceil(dims.D / 4);
+  const dv4 = Math.ceil(dims.Dv / 4);
+  const perRow = kind === 'forward' ? d4 + dv4 : kind === 'dq' ? 2 * d4 + dv4 : 2 * (d4 + dv4);
+  return perRow <= 8 ? 4 : perRow <= 32 ? 2 : 1;
+}
+
 /** Workgroups the GPU should have in flight before splitting keys (≈ 4 per SM of a large GPU). */
 const TARGET_WORKGROUPS = 512;
 
@@ -302,6 +329,7 @@ function fusedForward(
   pr: Problem,
   bias: Term | null,
   layout: 'bhld' | 'blhd',
+  family: KernelFamily,
   forcedSplits: number | undefined,
   describe: () => string,
 ): ForwardResult {
@@ -318,38 +346,54 @@ function fusedForward(
   const rows = B * H * Lq;
   const stats = Tensor.empty([rows, 4]);
   if (rows === 0) return { out, stats };
-  const p = plan('forward', pr.dims);
-  const qTiles = Math.ceil(Lq / p.rows);
-  const base = B * H * qTiles;
-  const [nSplit, splitKeys] = keySplits(base, Lk, p.cols, forcedSplits);
-  const params: Record<string, number> = {
-    heads: H,
-    lq: Lq,
-    lk: Lk,
-    q_tiles: qTiles,
-    n_split: nSplit,
-    split_keys: splitKeys,
-    total_wg: base * nSplit,
-    rows_total: rows,
-    scale: pr.scale,
-    ...operandValues('q', operandLayout(q)),
-    ...operandValues('k', operandLayout(k)),
-    ...operandValues('v', operandLayout(v)),
-    ...termParamValues(bias, mask),
-  };
   const inputs: BufferBinding[] = [
     { buffer: q.buffer },
     { buffer: k.buffer },
     { buffer: v.buffer },
     ...termBuffers(bias, mask, q),
   ];
+  const common = {
+    heads: H,
+    lq: Lq,
+    lk: Lk,
+    scale: pr.scale,
+    ...operandValues('q', operandLayout(q)),
+    ...operandValues('k', operandLayout(k)),
+    ...operandValues('v', operandLayout(v)),
+    ...operandValues('o', operandLayout(out)),
+    ...termParamValues(bias, mask),
+  };
+  if (family === 'rowwise') {
+    const per = rowsPerInvocation('forward', pr.dims);
+    const groups = Math.ceil(Lq / per);
+    engine().stream.dispatch1D(
+      rowwiseForwardKernel(pr.dims.D, Dv, per),
+      [...inputs, { buffer: out.buffer }, { buffer: stats.buffer }],
+      { ...common, groups, total: B * H * groups },
+      B * H * groups,
+      describe,
+    );
+    return { out, stats };
+  }
+  const p = plan('forward', pr.dims);
+  const qTiles = Math.ceil(Lq / p.rows);
+  const base = B * H * qTiles;
+  const [nSplit, splitKeys] = keySplits(base, Lk, p.cols, forcedSplits);
+  const params: Record<string, number> = {
+    ...common,
+    q_tiles: qTiles,
+    n_split: nSplit,
+    split_keys: splitKeys,
+    total_wg: base * nSplit,
+    rows_total: rows,
+  };
   const spec = attentionForwardKernel({ plan: p });
   const outValues = operandValues('o', operandLayout(out));
   if (nSplit === 1) {
     dispatchGrid(
       spec,
       [...inputs, { buffer: out.buffer }, { buffer: stats.buffer }],
-      { ...params, ...outValues, write_partial: 0 },
+      { ...params, write_partial: 0 },
       base,
       describe,
     );
@@ -361,7 +405,7 @@ function fusedForward(
   dispatchGrid(
     spec,
     [...inputs, { buffer: pacc.buffer }, { buffer: pstat.buffer }],
-    { ...params, ...outValues, write_partial: 1 },
+    { ...params, write_partial: 1 },
     base * nSplit,
     describe,
   );
@@ -407,6 +451,7 @@ function fusedBackward(
   fwd: ForwardResult,
   pr: Problem,
   bias: Term | null,
+  family: KernelFamily,
   describe: () => string,
 ): (Tensor | null)[] {
   const { B, H, Lq, Lk, D, Dv } = pr.dims;
@@ -466,16 +511,29 @@ function fusedBackward(
   let dq: Tensor | null = null;
   const dterms: (Tensor | null)[] = pr.terms.map(() => null);
   if (q.requiresGrad || wantDs) {
-    const p = plan('dq', pr.dims);
-    const tiles = Math.ceil(Lq / p.rows);
     const buf = Tensor.empty([nq + (wantDs ? rows * Lk : 0)]);
-    dispatchGrid(
-      attentionDqKernel(p),
-      [...inputs, { buffer: buf.buffer }],
-      { ...common, tiles, total_wg: B * H * tiles, second_off: nq, write_ds: wantDs ? 1 : 0 },
-      B * H * tiles,
-      describe,
-    );
+    const flags = { second_off: nq, write_ds: wantDs ? 1 : 0 };
+    if (family === 'rowwise') {
+      const per = rowsPerInvocation('dq', pr.dims);
+      const groups = Math.ceil(Lq / per);
+      engine().stream.dispatch1D(
+        rowwiseDqKernel(D, Dv, per),
+        [...inputs, { buffer: buf.buffer }],
+        { ...common, ...flags, groups, total: B * H * groups },
+        B * H * groups,
+        describe,
+      );
+    } else {
+      const p = plan('dq', pr.dims);
+      const tiles = Math.ceil(Lq / p.rows);
+      dispatchGrid(
+        attentionDqKernel(p),
+        [...inputs, { buffer: buf.buffer }],
+        { ...common, ...flags, tiles, total_wg: B * H * tiles },
+        B * H * tiles,
+        describe,
+      );
+    }
     if (wantDs) {
       const dS = buf.view([B, H, Lq, Lk], contiguousStrides([B, H, Lq, Lk]), nq);
       pr.terms.forEach((t, i) => {
@@ -492,16 +550,29 @@ function fusedBackward(
   let dk: Tensor | null = null;
   let dv: Tensor | null = null;
   if (k.requiresGrad || v.requiresGrad) {
-    const p = plan('dkv', pr.dims);
-    const tiles = Math.ceil(Lk / p.rows);
     const buf = Tensor.empty([nk + nv]);
-    dispatchGrid(
-      attentionDkvKernel(p),
-      [...inputs, { buffer: buf.buffer }],
-      { ...common, tiles, total_wg: B * H * tiles, second_off: nk, write_ds: 0 },
-      B * H * tiles,
-      describe,
-    );
+    const flags = { second_off: nk, write_ds: 0 };
+    if (family === 'rowwise') {
+      const per = rowsPerInvocation('dkv', pr.dims);
+      const groups = Math.ceil(Lk / per);
+      engine().stream.dispatch1D(
+        rowwiseDkvKernel(D, Dv, per),
+        [...inputs, { buffer: buf.buffer }],
+        { ...common, ...flags, groups, total: B * H * groups },
+        B * H * groups,
+        describe,
+      );
+    } else {
+      const p = plan('dkv', pr.dims);
+      const tiles = Math.ceil(Lk / p.rows);
+      dispatchGrid(
+        attentionDkvKernel(p),
+        [...inputs, { buffer: buf.buffer }],
+        { ...common, ...flags, tiles, total_wg: B * H * tiles },
+        B * H * tiles,
+        describe,
+      );
+    }
     if (k.requiresGrad) dk = copyOut(buf, 0, k.shape);
     if (v.requiresGrad) dv = copyOut(buf, nk, v.shape);
     buf.dispose();
@@ -515,14 +586,27 @@ function attentionFused(q: Tensor, k: Tensor, v: Tensor, pr: Problem, options: A
     `${describeAll(q, k, v)}${pr.terms.map((t) => ` bias ${t.tensor.describe()}`).join('')}` +
     `${pr.mask ? ` mask ${pr.mask.tensor.describe()}` : ''}`;
   const bias = kernelBias(pr.terms);
-  const fwd = fusedForward(q, k, v, pr, bias, options.outputLayout ?? 'bhld', options.keySplits, describe);
+  const family = kernelFamily(options.kernels);
+  const fwd = fusedForward(
+    q,
+    k,
+    v,
+    pr,
+    bias,
+    options.outputLayout ?? 'bhld',
+    family,
+    options.keySplits,
+    describe,
+  );
   const inputs = [q, k, v, ...pr.terms.map((t) => t.tensor)];
   if (!needsGrad(...inputs)) {
     fwd.stats.dispose();
     if (bias && !pr.terms.includes(bias)) bias.tensor.dispose();
     return fwd.out;
   }
-  return recordOp(fwd.out, 'attention', inputs, (g) => fusedBackward(g, q, k, v, fwd, pr, bias, describe));
+  return recordOp(fwd.out, 'attention', inputs, (g) =>
+    fusedBackward(g, q, k, v, fwd, pr, bias, family, describe),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

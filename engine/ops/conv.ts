@@ -149,7 +149,7 @@ function inputGrad(g: Tensor, w: Tensor, s: ConvShape, variant: MatmulVariant): 
     };
     b = {
       buffer: g.buffer,
-      operand: () => col2imGatherOperand(s.kh, s.kw),
+      operand: () => col2imGatherOperand(s.kh, s.kw, s.stride[0] === 1 && s.stride[1] === 1),
       values: { b_zstride: s.cog * s.OH * s.OW, b_w: s.W, b_oh: s.OH, b_ow: s.OW, ...geometryValues('b', s) },
     };
   }

@@ -32,21 +32,24 @@ export function im2colOperand(kh: number, kw: number): GemmOperand {
     wgsl: `
 ${kernelConsts('b', kh, kw)}
 struct b_line_t { iy0: i32, ix0: i32 }
+struct b_k_t { coff: u32, ky: i32, kx: i32 }
 fn b_base(zb: u32) -> u32 { return zb * params.b_zstride; }
 fn b_line(n: u32) -> b_line_t {
   let oy = n / params.b_ow;
   let ox = n - oy * params.b_ow;
   return b_line_t(i32(oy * params.b_sy) - i32(params.b_py), i32(ox * params.b_sx) - i32(params.b_px));
 }
-fn b_load(base: u32, line: b_line_t, k: u32) -> f32 {
+fn b_kinfo(k: u32) -> b_k_t {
   let ci = k / B_KHW;
   let r = k - ci * B_KHW;
   let ky = r / B_KW;
-  let kx = r - ky * B_KW;
-  let iy = line.iy0 + i32(ky * params.b_dy);
-  let ix = line.ix0 + i32(kx * params.b_dx);
+  return b_k_t(ci * params.b_h * params.b_w, i32(ky * params.b_dy), i32((r - ky * B_KW) * params.b_dx));
+}
+fn b_load(base: u32, line: b_line_t, kk: b_k_t) -> f32 {
+  let iy = line.iy0 + kk.ky;
+  let ix = line.ix0 + kk.kx;
   let inside = iy >= 0 && ix >= 0 && iy < i32(params.b_h) && ix < i32(params.b_w);
-  let e = base + (ci * params.b_h + u32(iy)) * params.b_w + u32(ix);
+  let e = base + kk.coff + u32(iy) * params.b_w + u32(ix);
   return select(0.0, b[select(base, e, inside)], inside);
 }
 `,
@@ -63,12 +66,14 @@ export function weightTransposedOperand(kh: number, kw: number): GemmOperand {
     wgsl: `
 ${kernelConsts('a', kh, kw)}
 alias a_line_t = u32;
+alias a_k_t = u32;
 fn a_base(zb: u32) -> u32 { return (zb % params.a_groups) * params.a_gstride; }
 fn a_line(m: u32) -> u32 { return m * A_KHW; }
-fn a_load(base: u32, line: u32, k: u32) -> f32 {
+fn a_kinfo(k: u32) -> u32 {
   let co = k / A_KHW;
-  return a[base + line + co * params.a_costride + (k - co * A_KHW)];
+  return co * params.a_costride + (k - co * A_KHW);
 }
+fn a_load(base: u32, line: u32, kinfo: u32) -> f32 { return a[base + line + kinfo]; }
 `,
   };
 }
@@ -77,33 +82,42 @@ fn a_load(base: u32, line: u32, k: u32) -> f32 {
  * Input-gradient B: for input pixel n = (iy, ix) and k = (co, ky, kx), dy[b, g*Cout/G + co, oy, ox]
  * where iy = oy*sy - py + ky*dy (same for x), or 0 when no such output pixel exists.
  */
-export function col2imGatherOperand(kh: number, kw: number): GemmOperand {
+export function col2imGatherOperand(kh: number, kw: number, unitStride: boolean): GemmOperand {
+  // With stride 1 every tap lands on an output pixel: no divisibility test, no division.
+  const locate = unitStride
+    ? `let oy = ny;
+  let ox = nx;
+  let ok = ny >= 0 && nx >= 0 && oy < i32(params.b_oh) && ox < i32(params.b_ow);`
+    : `let sy = i32(params.b_sy);
+  let sx = i32(params.b_sx);
+  let oy = ny / sy;
+  let ox = nx / sx;
+  let ok = ny >= 0 && nx >= 0 && oy * sy == ny && ox * sx == nx && oy < i32(params.b_oh) && ox < i32(params.b_ow);`;
   return {
-    key: `c2i${kh}x${kw}`,
+    key: `c2i${kh}x${kw}${unitStride ? 's1' : ''}`,
     bindings: [{ name: 'b', type: 'f32', access: 'read' }],
     params: u32Params(['b_zstride', 'b_w', 'b_oh', 'b_ow', 'b_sy', 'b_sx', 'b_py', 'b_px', 'b_dy', 'b_dx']),
     vec: 'none',
     wgsl: `
 ${kernelConsts('b', kh, kw)}
 struct b_line_t { ty: i32, tx: i32 }
+struct b_k_t { coff: u32, ky: i32, kx: i32 }
 fn b_base(zb: u32) -> u32 { return zb * params.b_zstride; }
 fn b_line(n: u32) -> b_line_t {
   let iy = n / params.b_w;
   return b_line_t(i32(iy + params.b_py), i32(n - iy * params.b_w + params.b_px));
 }
-fn b_load(base: u32, line: b_line_t, k: u32) -> f32 {
+fn b_kinfo(k: u32) -> b_k_t {
   let co = k / B_KHW;
   let r = k - co * B_KHW;
   let ky = r / B_KW;
-  let kx = r - ky * B_KW;
-  let ny = line.ty - i32(ky * params.b_dy);
-  let nx = line.tx - i32(kx * params.b_dx);
-  let sy = i32(params.b_sy);
-  let sx = i32(params.b_sx);
-  let oy = ny / sy;
-  let ox = nx / sx;
-  let ok = ny >= 0 && nx >= 0 && oy * sy == ny && ox * sx == nx && oy < i32(params.b_oh) && ox < i32(params.b_ow);
-  let e = base + (co * params.b_oh + u32(oy)) * params.b_ow + u32(ox);
+  return b_k_t(co * params.b_oh * params.b_ow, i32(ky * params.b_dy), i32((r - ky * B_KW) * params.b_dx));
+}
+fn b_load(base: u32, line: b_line_t, kk: b_k_t) -> f32 {
+  let ny = line.ty - kk.ky;
+  let nx = line.tx - kk.kx;
+  ${locate}
+  let e = base + kk.coff + u32(oy) * params.b_ow + u32(ox);
   return select(0.0, b[select(base, e, ok)], ok);
 }
 `,
@@ -118,15 +132,18 @@ export function gradRowsOperand(vec4: boolean): GemmOperand {
   const read = vec4 ? 'a[e >> 2u][e & 3u]' : 'a[e]';
   let wgsl = `
 alias a_line_t = u32;
+alias a_k_t = u32;
 fn a_base(zb: u32) -> u32 { return zb * params.a_gstride; }
 fn a_line(m: u32) -> u32 { return m * params.a_p; }
-fn a_index(base: u32, line: u32, k: u32) -> u32 {
+fn a_kinfo(k: u32) -> u32 {
   let bi = k / params.a_p;
-  return base + line + bi * params.a_bstride + (k - bi * params.a_p);
+  return bi * params.a_bstride + (k - bi * params.a_p);
 }
-fn a_load(base: u32, line: u32, k: u32) -> f32 { let e = a_index(base, line, k); return ${read}; }
+fn a_load(base: u32, line: u32, kinfo: u32) -> f32 { let e = base + line + kinfo; return ${read}; }
 `;
-  if (vec4) wgsl += 'fn a_load4(base: u32, line: u32, k: u32) -> vec4<f32> { return a[a_index(base, line, k) >> 2u]; }\n';
+  if (vec4) {
+    wgsl += 'fn a_load4(base: u32, line: u32, k: u32) -> vec4<f32> { return a[(base + line + a_kinfo(k)) >> 2u]; }\n';
+  }
   return {
     key: vec4 ? 'gyk' : 'gyn',
     bindings: [{ name: 'a', type: vec4 ? 'vec4<f32>' : 'f32', access: 'read' }],
@@ -159,6 +176,7 @@ export function im2colTransposedOperand(kh: number, kw: number): GemmOperand {
     wgsl: `
 ${kernelConsts('b', kh, kw)}
 struct b_line_t { coff: u32, iy_off: i32, ix_off: i32 }
+struct b_k_t { boff: u32, iy: i32, ix: i32 }
 fn b_base(zb: u32) -> u32 { return zb * params.b_gstride; }
 fn b_line(n: u32) -> b_line_t {
   let ci = n / B_KHW;
@@ -168,15 +186,17 @@ fn b_line(n: u32) -> b_line_t {
   return b_line_t(ci * params.b_h * params.b_w, i32(ky * params.b_dy) - i32(params.b_py),
                   i32(kx * params.b_dx) - i32(params.b_px));
 }
-fn b_load(base: u32, line: b_line_t, k: u32) -> f32 {
+fn b_kinfo(k: u32) -> b_k_t {
   let bi = k / params.b_p;
   let p = k - bi * params.b_p;
   let oy = p / params.b_ow;
-  let ox = p - oy * params.b_ow;
-  let iy = i32(oy * params.b_sy) + line.iy_off;
-  let ix = i32(ox * params.b_sx) + line.ix_off;
+  return b_k_t(bi * params.b_bstride, i32(oy * params.b_sy), i32((p - oy * params.b_ow) * params.b_sx));
+}
+fn b_load(base: u32, line: b_line_t, kk: b_k_t) -> f32 {
+  let iy = kk.iy + line.iy_off;
+  let ix = kk.ix + line.ix_off;
   let inside = iy >= 0 && ix >= 0 && iy < i32(params.b_h) && ix < i32(params.b_w);
-  let e = base + bi * params.b_bstride + line.coff + u32(iy) * params.b_w + u32(ix);
+  let e = base + kk.boff + line.coff + u32(iy) * params.b_w + u32(ix);
   return select(0.0, b[select(base, e, inside)], inside);
 }
 `,

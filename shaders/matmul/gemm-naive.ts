@@ -1,9 +1,10 @@
 /**
  * GEMM v1 — naive: one invocation per output element, a scalar dot product over k.
  *
- * What it buys: nothing but simplicity and no waste on tiny or skinny problems (matrix-vector,
- * depthwise convolution, M or N below a tile), where tiled kernels leave most lanes idle. It is
- * also the yardstick the tiled versions are checked and benchmarked against.
+ * What it buys: simplicity, and on GPUs no waste on skinny problems (matrix-vector, depthwise
+ * convolution, M or N below 16), where tiled kernels leave most lanes idle. It is also the
+ * yardstick the tiled versions are checked and benchmarked against. On CPU adapters its
+ * per-invocation overhead makes it the slowest choice everywhere, so they never pick it.
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
 import { GEMM_PARAMS, GEMM_PRELUDE, type GemmEpilogue, type GemmOperand } from './gemm-operand.js';
@@ -33,7 +34,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let bc = b_line(n);
   var acc = 0.0;
   for (var k = s.k_begin; k < s.k_end; k++) {
-    acc += a_load(a_bs, ar, k) * b_load(b_bs, bc, k);
+    acc += a_load(a_bs, ar, a_kinfo(k)) * b_load(b_bs, bc, b_kinfo(k));
   }
   c[s.c_base + m * params.N + n] = epilogue(s.zb, m, n, acc);
 }

@@ -9,10 +9,14 @@
  *
  * Operand WGSL contract, for prefix p ('a' or 'b'):
  *   alias/struct p_line_t            per-outer-index precomputation, hoisted out of the k loop
+ *   alias/struct p_k_t               per-k precomputation, shared by the loads of one k step
  *   fn p_base(zb: u32) -> u32        element offset of batch zb
  *   fn p_line(outer: u32) -> p_line_t
- *   fn p_load(base: u32, line: p_line_t, k: u32) -> f32
+ *   fn p_kinfo(k: u32) -> p_k_t
+ *   fn p_load(base: u32, line: p_line_t, kinfo: p_k_t) -> f32
  *   fn p_load4(base: u32, line: p_line_t, k: u32) -> vec4<f32>   (only when vec != 'none')
+ * The line/kinfo split keeps index decoding (divisions, for gathered operands) out of the
+ * innermost loads: a register tile of 4x4 decodes each k once, not four times.
  *     vec 'k':     elements k..k+3 of one line (k is a multiple of 4)
  *     vec 'outer': element k of lines outer..outer+3 (line of an outer that is a multiple of 4)
  * Loads may be given indices past the end (rows past M, k past K); they must not fault (WebGPU
@@ -106,6 +110,7 @@ export function stridedOperand(p: 'a' | 'b', vec: OperandVec): GemmOperand {
   const names = ['off', 'so', 'sk', 'sb0', 'sb1', 'sb2', 'bd1', 'bd2'];
   let wgsl = `
 alias ${p}_line_t = u32;
+alias ${p}_k_t = u32;
 fn ${p}_base(zb: u32) -> u32 {
   let i2 = zb % params.${p}_bd2;
   let r = zb / params.${p}_bd2;
@@ -113,8 +118,9 @@ fn ${p}_base(zb: u32) -> u32 {
     i2 * params.${p}_sb2;
 }
 fn ${p}_line(outer: u32) -> u32 { return outer * params.${p}_so; }
-fn ${p}_load(base: u32, line: u32, k: u32) -> f32 {
-  let e = base + line + k * params.${p}_sk;
+fn ${p}_kinfo(k: u32) -> u32 { return k * params.${p}_sk; }
+fn ${p}_load(base: u32, line: u32, kinfo: u32) -> f32 {
+  let e = base + line + kinfo;
   return ${scalarRead};
 }
 `;

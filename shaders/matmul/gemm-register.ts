@@ -7,47 +7,51 @@
  * workgroup memory there are no barriers, which is what CPU adapters want: on SwiftShader this
  * is ~4x faster than a workgroup-tiled kernel (PLATFORM.md), since its "shared memory" is plain
  * memory behind a barrier that serialises the workgroup. On GPUs it relies on L1/L2 for reuse.
+ * With a gathered (scalar) operand, such as a convolution's im2col, k advances one at a time and
+ * each k is decoded once (`p_kinfo`) for all four rows or columns.
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
 import { GEMM_PARAMS, GEMM_PRELUDE, type GemmEpilogue, type GemmOperand } from './gemm-operand.js';
 
 /** 8x8 invocations of 4x4 each: a 32x32 block of C per workgroup. */
 export const REGISTER_WG: readonly [number, number] = [8, 8];
+/** For C of at most 4 rows (depthwise convolution, vector-matrix): 64 invocations along n. */
+export const REGISTER_WG_WIDE: readonly [number, number] = [64, 1];
 export const REGISTER_TILE = 4;
+
+/** The workgroup shape the register-tiled kernel uses for C with `m` rows. */
+export function registerWorkgroup(m: number): readonly [number, number] {
+  return m <= REGISTER_TILE ? REGISTER_WG_WIDE : REGISTER_WG;
+}
 
 const C4 = ['x', 'y', 'z', 'w'] as const;
 const range4 = [0, 1, 2, 3] as const;
 
-/** WGSL lines defining a0..a3 (row i of A over k..k+3) for the current k. */
+/** WGSL lines defining a0..a3 (row i of A over k..k+3); both operands are vec4 here. */
 function loadA(a: GemmOperand): string[] {
   if (a.vec === 'k') return range4.map((i) => `let a${i} = a_load4(a_bs, ar${i}, k);`);
-  if (a.vec === 'outer') {
-    return [
-      ...range4.map((t) => `let at${t} = a_load4(a_bs, ar0, k + ${t}u);`),
-      ...range4.map((i) => `let a${i} = vec4<f32>(at0.${C4[i]}, at1.${C4[i]}, at2.${C4[i]}, at3.${C4[i]});`),
-    ];
-  }
-  return range4.map(
-    (i) =>
-      `let a${i} = vec4<f32>(${range4.map((t) => `a_load(a_bs, ar${i}, k + ${t}u)`).join(', ')});`,
-  );
+  return [
+    ...range4.map((t) => `let at${t} = a_load4(a_bs, ar0, k + ${t}u);`),
+    ...range4.map((i) => `let a${i} = vec4<f32>(at0.${C4[i]}, at1.${C4[i]}, at2.${C4[i]}, at3.${C4[i]});`),
+  ];
 }
 
 /** WGSL lines defining b0..b3 (row k+t of B over the 4 columns). */
 function loadB(b: GemmOperand): string[] {
   if (b.vec === 'outer') return range4.map((t) => `let b${t} = b_load4(b_bs, bc0, k + ${t}u);`);
-  if (b.vec === 'k') {
-    return [
-      ...range4.map((j) => `let bt${j} = b_load4(b_bs, bc${j}, k);`),
-      ...range4.map((t) => `let b${t} = vec4<f32>(bt0.${C4[t]}, bt1.${C4[t]}, bt2.${C4[t]}, bt3.${C4[t]});`),
-    ];
-  }
-  return range4.map(
-    (t) => `let b${t} = vec4<f32>(${range4.map((j) => `b_load(b_bs, bc${j}, k + ${t}u)`).join(', ')});`,
-  );
+  return [
+    ...range4.map((j) => `let bt${j} = b_load4(b_bs, bc${j}, k);`),
+    ...range4.map((t) => `let b${t} = vec4<f32>(bt0.${C4[t]}, bt1.${C4[t]}, bt2.${C4[t]}, bt3.${C4[t]});`),
+  ];
 }
 
-export function registerGemmKernel(a: GemmOperand, b: GemmOperand, epi: GemmEpilogue, vecC: boolean): KernelSpec {
+export function registerGemmKernel(
+  a: GemmOperand,
+  b: GemmOperand,
+  epi: GemmEpilogue,
+  vecC: boolean,
+  wg: readonly [number, number] = REGISTER_WG,
+): KernelSpec {
   // Lines of A rows / B columns: one line when vec4 runs along them, else four clamped ones.
   const aLines =
     a.vec === 'outer'
@@ -60,11 +64,11 @@ export function registerGemmKernel(a: GemmOperand, b: GemmOperand, epi: GemmEpil
   const tailA =
     a.vec === 'outer'
       ? ['let at = a_load4(a_bs, ar0, k);', ...range4.map((i) => `let a${i} = at.${C4[i]};`)]
-      : range4.map((i) => `let a${i} = a_load(a_bs, ar${i}, k);`);
+      : ['let ka = a_kinfo(k);', ...range4.map((i) => `let a${i} = a_load(a_bs, ar${i}, ka);`)];
   const tailB =
     b.vec === 'outer'
       ? 'let bk = b_load4(b_bs, bc0, k);'
-      : `let bk = vec4<f32>(${range4.map((j) => `b_load(b_bs, bc${j}, k)`).join(', ')});`;
+      : `let kb = b_kinfo(k);\n    let bk = vec4<f32>(${range4.map((j) => `b_load(b_bs, bc${j}, kb)`).join(', ')});`;
   const store = range4.map((i) => {
     const values = range4.map((j) => `epilogue(s.zb, mr${i}, n0 + ${j}u, acc${i}.${C4[j]})`);
     const write = vecC
@@ -86,7 +90,7 @@ ${range4.map((i) => `    acc${i} += a${i}.x * b0 + a${i}.y * b1 + a${i}.z * b2 +
   }`
     : '';
   return kernel({
-    name: `gemm_reg_${a.key}_${b.key}_${epi.key}_${vecC ? 'c4' : 'c1'}`,
+    name: `gemm_reg${wg[0]}x${wg[1]}_${a.key}_${b.key}_${epi.key}_${vecC ? 'c4' : 'c1'}`,
     bindings: [
       ...a.bindings,
       ...b.bindings,
@@ -94,7 +98,7 @@ ${range4.map((i) => `    acc${i} += a${i}.x * b0 + a${i}.y * b1 + a${i}.z * b2 +
       { name: 'c', type: vecC ? 'vec4<f32>' : 'f32', access: 'read_write' },
     ],
     params: [...GEMM_PARAMS, ...a.params, ...b.params, ...epi.params],
-    workgroupSize: [REGISTER_WG[0], REGISTER_WG[1], 1],
+    workgroupSize: [wg[0], wg[1], 1],
     body: `${GEMM_PRELUDE}
 ${a.wgsl}
 ${b.wgsl}

@@ -111,7 +111,7 @@ function tileCode(p: 'a' | 'b', op: GemmOperand, ext: number, bk: number, thread
         `var ${reg} = 0.0;`,
       );
       load.push(
-        `${guard}{ let k = k0 + ${p}k${s}; ${reg} = select(0.0, ${p}_load(${p}_bs, ${line}, k), k < s.k_end); }`,
+        `${guard}{ let k = k0 + ${p}k${s}; ${reg} = select(0.0, ${p}_load(${p}_bs, ${line}, ${p}_kinfo(k)), k < s.k_end); }`,
       );
       store.push(
         `${guard}{ let f = buf * ${bk * width}u + ${p}k${s} * ${width}u + ${p}o${s}; ${sm}[f >> 2u][f & 3u] = ${reg}; }`,

@@ -9,19 +9,21 @@
 import type { KernelSpec } from '../../engine/kernel.js';
 import type { GemmEpilogue, GemmOperand } from './gemm-operand.js';
 import { NAIVE_WG, naiveGemmKernel } from './gemm-naive.js';
-import { REGISTER_TILE, REGISTER_WG, registerGemmKernel } from './gemm-register.js';
+import { REGISTER_TILE, registerGemmKernel, registerWorkgroup } from './gemm-register.js';
 import { TILED_128, TILED_64, tiledGemmKernel } from './gemm-tiled.js';
 
 export type GemmVariant = 'naive' | 'register' | 'tiled64' | 'tiled128';
 export const GEMM_VARIANTS: readonly GemmVariant[] = ['naive', 'register', 'tiled64', 'tiled128'];
 
-/** Rows (m) and columns (n) of C per workgroup. */
-export function gemmBlock(variant: GemmVariant): { rows: number; cols: number } {
+/** Rows (m) and columns (n) of C per workgroup, for C with `m` rows. */
+export function gemmBlock(variant: GemmVariant, m: number): { rows: number; cols: number } {
   switch (variant) {
     case 'naive':
       return { rows: NAIVE_WG[1], cols: NAIVE_WG[0] };
-    case 'register':
-      return { rows: REGISTER_WG[1] * REGISTER_TILE, cols: REGISTER_WG[0] * REGISTER_TILE };
+    case 'register': {
+      const wg = registerWorkgroup(m);
+      return { rows: wg[1] * REGISTER_TILE, cols: wg[0] * REGISTER_TILE };
+    }
     case 'tiled64':
       return { rows: TILED_64.bm, cols: TILED_64.bn };
     case 'tiled128':
@@ -42,13 +44,15 @@ export function gemmKernel(
   b: GemmOperand,
   epi: GemmEpilogue,
   vecC: boolean,
+  m: number,
   unroll = true,
 ): KernelSpec {
-  const key = `${variant}|${a.key}|${b.key}|${epi.key}|${vecC}|${unroll}`;
+  const wide = variant === 'register' ? registerWorkgroup(m) : null;
+  const key = `${variant}|${a.key}|${b.key}|${epi.key}|${vecC}|${unroll}|${wide}`;
   let spec = cache.get(key);
   if (!spec) {
     if (variant === 'naive') spec = naiveGemmKernel(a, b, epi);
-    else if (variant === 'register') spec = registerGemmKernel(a, b, epi, vecC);
+    else if (variant === 'register') spec = registerGemmKernel(a, b, epi, vecC, registerWorkgroup(m));
     else spec = tiledGemmKernel(a, b, epi, vecC, variant === 'tiled64' ? TILED_64 : TILED_128, unroll);
     cache.set(key, spec);
   }

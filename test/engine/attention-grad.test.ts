@@ -52,26 +52,30 @@ function gradInputs(p: AttnProblem) {
   ];
 }
 
-/** Runs backward with a random cotangent; returns the gradients and the analytic reference ones. */
+/** Both fused kernel families: tiled (GPUs) and rowwise (CPU adapters). */
+const FAMILIES = ['tiled', 'rowwise'] as const;
+
+/** Backward with a random cotangent, both kernel families, against the analytic reference. */
 async function gradsVsReference(p: AttnProblem, seed: number, options: { biasBatchModulo?: boolean } = {}) {
   const random = rng(seed);
   const { B, H, Lq, Dv } = p.dims;
   const cot = f32Array(B * H * Lq * Dv, random);
   const expected = attentionBackwardReference(refInput(p), cot);
-  await tidyAsync(async () => {
-    const u = upload(p);
-    const leaves: Tensor[] = [u.q, u.k, u.v, ...u.terms];
-    for (const t of leaves) t.requiresGrad = true;
-    const out = run(u, p, options);
-    backward(out, tensor(cot, out.shape));
-    expectClose(await u.q.grad!.data(), expected.dq, GRAD_TOL);
-    expectClose(await u.k.grad!.data(), expected.dk, GRAD_TOL);
-    expectClose(await u.v.grad!.data(), expected.dv, GRAD_TOL);
-    for (let i = 0; i < u.terms.length; i++) {
-      expect(u.terms[i]!.grad!.shape).toEqual(p.terms[i]!.shape);
-      expectClose(await u.terms[i]!.grad!.data(), expected.dterms[i]!, GRAD_TOL);
-    }
-  });
+  for (const kernels of FAMILIES)
+    await tidyAsync(async () => {
+      const u = upload(p);
+      const leaves: Tensor[] = [u.q, u.k, u.v, ...u.terms];
+      for (const t of leaves) t.requiresGrad = true;
+      const out = run(u, p, { ...options, kernels });
+      backward(out, tensor(cot, out.shape));
+      expectClose(await u.q.grad!.data(), expected.dq, GRAD_TOL);
+      expectClose(await u.k.grad!.data(), expected.dk, GRAD_TOL);
+      expectClose(await u.v.grad!.data(), expected.dv, GRAD_TOL);
+      for (let i = 0; i < u.terms.length; i++) {
+        expect(u.terms[i]!.grad!.shape).toEqual(p.terms[i]!.shape);
+        expectClose(await u.terms[i]!.grad!.data(), expected.dterms[i]!, GRAD_TOL);
+      }
+    });
 }
 
 describe(`fused attention backward (${platformName})`, () => {
@@ -97,31 +101,38 @@ describe(`fused attention backward (${platformName})`, () => {
   it('q, k, v and a learned bias [1,H,Lq,Lk] match finite differences', async () => {
     const p = randomProblem(random, { B: 1, H: 2, Lq: 3, Lk: 5, D: 4, Dv: 4 });
     p.terms = [randomTerm(random, [1, 2, 3, 5])];
-    await checkOp({
-      inputs: gradInputs(p),
-      op: (q, k, v, b) => attention(q!, k!, v!, { bias: b! }),
-      ref: refOf(p),
-    });
+    for (const kernels of FAMILIES) {
+      await checkOp({
+        inputs: gradInputs(p),
+        op: (q, k, v, b) => attention(q!, k!, v!, { bias: b!, kernels }),
+        ref: refOf(p),
+      });
+    }
   });
 
   it('Swin: relative bias and per-window term (b mod nW) gradients sum over windows', async () => {
     const p = randomProblem(random, { B: 4, H: 2, Lq: 4, Lk: 4, D: 4, Dv: 4 });
     p.terms = [randomTerm(random, [1, 2, 4, 4]), randomTerm(random, [2, 1, 4, 4])];
-    await checkOp({
-      inputs: gradInputs(p),
-      op: (q, k, v, rel, win) => attention(q!, k!, v!, { bias: [rel!, win!], biasBatchModulo: true }),
-      ref: refOf(p),
-    });
+    for (const kernels of FAMILIES) {
+      await checkOp({
+        inputs: gradInputs(p),
+        op: (q, k, v, rel, win) =>
+          attention(q!, k!, v!, { bias: [rel!, win!], biasBatchModulo: true, kernels }),
+        ref: refOf(p),
+      });
+    }
   });
 
   it('boolean mask with a fully blocked row, head dims 5 and 7', async () => {
     const p = randomProblem(random, { B: 1, H: 2, Lq: 3, Lk: 6, D: 5, Dv: 7 });
     p.mask = decoderMask(random, p.dims, 0.5, [[1, 1]]);
-    await checkOp({
-      inputs: [...gradInputs(p), { data: p.mask.data, shape: p.mask.shape, dtype: 'u32', grad: false }],
-      op: (q, k, v, m) => attention(q!, k!, v!, { mask: m! }),
-      ref: refOf(p),
-    });
+    for (const kernels of FAMILIES) {
+      await checkOp({
+        inputs: [...gradInputs(p), { data: p.mask!.data, shape: p.mask!.shape, dtype: 'u32', grad: false }],
+        op: (q, k, v, m) => attention(q!, k!, v!, { mask: m!, kernels }),
+        ref: refOf(p),
+      });
+    }
   });
 
   it('decoder cross-attention (Lk = 70, masked, fully blocked rows) vs the analytic reference', async () => {
@@ -148,17 +159,18 @@ describe(`fused attention backward (${platformName})`, () => {
     const cot = f32Array(2 * 4 * 4, random);
     const expected = attentionBackwardReference(refInput(p), cot);
     expect(Array.from(expected.dq.slice(4, 8))).toEqual(new Array(4).fill(0));
-    await tidyAsync(async () => {
-      const u = upload(p);
-      for (const t of [u.q, u.k, u.v, ...u.terms]) t.requiresGrad = true;
-      const out = run(u, p);
-      backward(out, tensor(cot, out.shape));
-      const dq = await u.q.grad!.data();
-      expect(Array.from(dq).every(Number.isFinite)).toBe(true);
-      expectClose(dq, expected.dq, GRAD_TOL);
-      expectClose(await u.k.grad!.data(), expected.dk, GRAD_TOL);
-      expectClose(await u.terms[0]!.grad!.data(), expected.dterms[0]!, GRAD_TOL);
-    });
+    for (const kernels of FAMILIES)
+      await tidyAsync(async () => {
+        const u = upload(p);
+        for (const t of [u.q, u.k, u.v, ...u.terms]) t.requiresGrad = true;
+        const out = run(u, p, { kernels });
+        backward(out, tensor(cot, out.shape));
+        const dq = await u.q.grad!.data();
+        expect(Array.from(dq).every(Number.isFinite)).toBe(true);
+        expectClose(dq, expected.dq, GRAD_TOL);
+        expectClose(await u.k.grad!.data(), expected.dk, GRAD_TOL);
+        expectClose(await u.terms[0]!.grad!.data(), expected.dterms[0]!, GRAD_TOL);
+      });
   });
 
   it('computes only the gradients asked for', async () => {
@@ -171,7 +183,7 @@ describe(`fused attention backward (${platformName})`, () => {
         const u = upload(p);
         const leaf = which === 'v' ? u.v : which === 'q' ? u.q : u.terms[0]!;
         leaf.requiresGrad = true;
-        const out = run(u, p);
+        const out = run(u, p, { kernels: which === 'q' ? 'tiled' : 'rowwise' });
         backward(out, tensor(cot, out.shape));
         const want = which === 'v' ? expected.dv : which === 'q' ? expected.dq : expected.dterms[0]!;
         expectClose(await leaf.grad!.data(), want, GRAD_TOL);
@@ -234,17 +246,19 @@ describe(`fused attention backward (${platformName})`, () => {
   });
 
   it('golden values from PyTorch (forward and gradients)', async () => {
-    await checkGolden(goldenCase(file, 'swin_window_bias_and_shift_mask'), (q, k, v, rel, mask) =>
-      attention(q!, k!, v!, { bias: [rel!, mask!], biasBatchModulo: true }),
-    );
-    await checkGolden(goldenCase(file, 'decoder_bool_mask_fully_masked_rows'), (q, k, v, mask) =>
-      attention(q!, k!, v!, { mask: mask! }),
-    );
-    await checkGolden(goldenCase(file, 'odd_dims_key_bias_custom_scale'), (q, k, v, b) =>
-      attention(q!, k!, v!, { bias: b!, scale: 0.37 }),
-    );
-    await checkGolden(goldenCase(file, 'additive_mask_per_batch'), (q, k, v, m) =>
-      attention(q!, k!, v!, { mask: m!, scale: 0.5 }),
-    );
+    for (const kernels of FAMILIES) {
+      await checkGolden(goldenCase(file, 'swin_window_bias_and_shift_mask'), (q, k, v, rel, mask) =>
+        attention(q!, k!, v!, { bias: [rel!, mask!], biasBatchModulo: true, kernels }),
+      );
+      await checkGolden(goldenCase(file, 'decoder_bool_mask_fully_masked_rows'), (q, k, v, mask) =>
+        attention(q!, k!, v!, { mask: mask!, kernels }),
+      );
+      await checkGolden(goldenCase(file, 'odd_dims_key_bias_custom_scale'), (q, k, v, b) =>
+        attention(q!, k!, v!, { bias: b!, scale: 0.37, kernels }),
+      );
+      await checkGolden(goldenCase(file, 'additive_mask_per_batch'), (q, k, v, m) =>
+        attention(q!, k!, v!, { mask: m!, scale: 0.5, kernels }),
+      );
+    }
   });
 });

@@ -61,6 +61,7 @@ describe(`fused attention forward (${platformName})`, () => {
       const u = upload(p);
       const out = await run(u, p, { biasBatchModulo: true }).data();
       expectClose(out, attentionReference(refInput(p)).out, TOL);
+      expectClose(await run(u, p, { biasBatchModulo: true, kernels: 'tiled' }).data(), out, TOL);
       expectClose(await run(u, p, { biasBatchModulo: true, implementation: 'unfused' }).data(), out, TOL);
       // Window b reads mask b mod nW: the same as the mask tiled once per image, [8, 1, 16, 16]...
       const tiled = tensor([...shift.data, ...shift.data], [8, 1, 16, 16]);
@@ -88,7 +89,7 @@ describe(`fused attention forward (${platformName})`, () => {
     // A fully blocked row equals the row computed with no mask at all (independent of the rule's
     // implementation: the reference without a mask).
     const noMask = attentionReference(refInput({ ...p, mask: undefined })).out;
-    const out = await tidyAsync(async () => run(upload(p), p).data());
+    const out = await tidyAsync(async () => run(upload(p), p, { kernels: 'tiled' }).data());
     const rowOf = (bh: number, i: number) => (bh * dims.Lq + i) * dims.Dv;
     for (const [bh, i] of [
       [0, 3],

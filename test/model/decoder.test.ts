@@ -259,6 +259,43 @@ describe('MultiScaleMaskedTransformerDecoder structure', () => {
     }
   });
 
+  it('initialises from scratch as the official code (xavier layers, zero MHA biases, c2 input_proj)', async () => {
+    const decoder = new MultiScaleMaskedTransformerDecoder({
+      inChannels: 24,
+      numClasses: 3,
+      maskDim: 16,
+      hiddenDim: 32,
+      numQueries: 5,
+      heads: 4,
+      ffnDim: 64,
+      layers: 1,
+      seed: 3,
+    });
+    const params = new Map(decoder.namedParameters());
+    const read = async (name: string) => Array.from(await params.get(name)!.data());
+    const maxAbs = (v: number[]) => Math.max(...v.map(Math.abs));
+    const inProj = await read('transformer_cross_attention_layers.0.multihead_attn.in_proj_weight');
+    expect(maxAbs(inProj)).toBeLessThanOrEqual(Math.sqrt(6 / (32 + 96)));
+    expect(maxAbs(inProj)).toBeGreaterThan(0.9 * Math.sqrt(6 / (32 + 96)));
+    expect(maxAbs(await read('transformer_ffn_layers.0.linear1.weight'))).toBeLessThanOrEqual(
+      Math.sqrt(6 / (32 + 64)),
+    );
+    for (const zero of [
+      'transformer_self_attention_layers.0.self_attn.in_proj_bias',
+      'transformer_self_attention_layers.0.self_attn.out_proj.bias',
+      'input_proj.2.bias',
+    ]) {
+      expect(maxAbs(await read(zero)), zero).toBe(0);
+    }
+    expect(maxAbs(await read('input_proj.0.weight'))).toBeLessThanOrEqual(Math.sqrt(3 / 24));
+    expect(maxAbs(await read('transformer_ffn_layers.0.linear1.bias'))).toBeGreaterThan(0); // torch Linear default
+    const q = await read('query_feat.weight');
+    const mean = q.reduce((a, b) => a + b, 0) / q.length;
+    expect(Math.abs(mean)).toBeLessThan(0.3); // N(0, 1)
+    expect(maxAbs(q)).toBeGreaterThan(1);
+    decoder.dispose();
+  });
+
   it('rejects inputs of the wrong shape with a message naming them', () => {
     const decoder = new MultiScaleMaskedTransformerDecoder({
       inChannels: 16,

@@ -17,7 +17,12 @@ export function setCriterionOptionsFromConfig(
     numPoints: loss.numPoints,
     oversampleRatio: loss.oversampleRatio,
     importanceSampleRatio: loss.importanceSampleRatio,
-    matcher: { ...loss.matcher },
+    matcher: {
+      classCost: loss.matcher.classCost,
+      maskCost: loss.matcher.maskCost,
+      diceCost: loss.matcher.diceCost,
+      numPoints: loss.matcher.numPoints,
+    },
     seed,
   };
 }

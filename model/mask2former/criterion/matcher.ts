@@ -28,14 +28,22 @@ import {
   reshape,
   select,
   sigmoid,
+  slice,
   softmax,
   sub,
   sum,
+  tidy,
   transpose,
   zerosLike,
 } from '../../../engine/index.js';
 import type { DecoderPrediction } from '../decoder/index.js';
 import { type SetTargets, type TargetLayout, indexTensor } from './targets.js';
+
+/**
+ * Largest [g·B, Q, P] point tensor of one group of predictions (elements): bounds the matcher's
+ * temporaries (a few tensors of this size) at ~1 GiB in total for any batch.
+ */
+const MATCHER_ELEMENT_BUDGET = 1 << 26;
 
 export interface MatcherOptions {
   /** Weight of −p(class) (`CLASS_WEIGHT`, 2). */
@@ -46,6 +54,8 @@ export interface MatcherOptions {
   diceCost: number;
   /** Points per image (`TRAIN_NUM_POINTS`, 12544). */
   numPoints: number;
+  /** Tuning and tests: elements of the largest [g·B, Q, P] group (default 2^26). */
+  maxGroupElements?: number;
 }
 
 /** batch_sigmoid_ce_loss: [N, P] × [M, P] → [N, M] (batched over a leading dim), mean over points. */
@@ -84,46 +94,80 @@ export class HungarianMatcher {
     layout: TargetLayout,
     points: Tensor,
   ): Tensor {
-    return noGrad(() => {
-      const o = predictions.length;
-      const [b, q] = predictions[0]!.predLogits.shape as [number, number];
-      const maxT = layout.maxTargets;
-      const p = this.options.numPoints;
-      if (points.dtype !== 'f32' || points.ndim !== 4 || points.shape.join() !== [o, b, p, 2].join()) {
-        throw new ShapeError(`matcher: points ${points.describe()} must be f32 [${o}, ${b}, ${p}, 2]`);
-      }
-      // Class cost: −softmax prob of each target's class.
-      const probs = softmax(
-        concat(
-          predictions.map((x) => x.predLogits),
-          0,
-        ),
-        -1,
-      ); // [O·B, Q, K+1]
-      const labels = reshape(
-        expand(reshape(indexTensor(layout.labelsPadded, [b, maxT]), [1, b, 1, maxT]), [o, b, q, maxT]),
-        [o * b, q, maxT],
-      );
-      const classCost = neg(gather(probs, 2, labels));
-      // Predicted masks at each image's points: [O·B, Q, P].
-      const predPoints = concat(
-        predictions.map((x, k) => reshape(pointSample(x.predMasks, select(points, 0, k)), [b, q, p])),
+    const o = predictions.length;
+    const [b, q] = predictions[0]!.predLogits.shape as [number, number];
+    const p = this.options.numPoints;
+    if (points.dtype !== 'f32' || points.ndim !== 4 || points.shape.join() !== [o, b, p, 2].join()) {
+      throw new ShapeError(`matcher: points ${points.describe()} must be f32 [${o}, ${b}, ${p}, 2]`);
+    }
+    return noGrad(() =>
+      tidy(() => {
+        const targetPoints = this.targetPoints(targets, layout, points); // [O·B, maxT, P]
+        // Predictions in groups, so the [g·B, Q, P] temporaries stay within the budget.
+        const budget = this.options.maxGroupElements ?? MATCHER_ELEMENT_BUDGET;
+        const group = Math.max(1, Math.floor(budget / Math.max(1, b * q * p)));
+        const parts: Tensor[] = [];
+        for (let k0 = 0; k0 < o; k0 += group) {
+          const k1 = Math.min(o, k0 + group);
+          parts.push(
+            tidy(() =>
+              this.groupCosts(predictions, k0, k1, layout, points, slice(targetPoints, 0, k0 * b, k1 * b)),
+            ),
+          );
+        }
+        return parts.length === 1 ? parts[0]! : concat(parts, 0);
+      }),
+    );
+  }
+
+  /** Targets at their image's points: sampled [ΣT, O·P] at once, laid out as [O·B, maxT, P] (pads 0). */
+  private targetPoints(targets: SetTargets, layout: TargetLayout, points: Tensor): Tensor {
+    const [o, b, p] = points.shape as [number, number, number];
+    const perImage = reshape(permute(points, [1, 0, 2, 3]), [b, o * p, 2]);
+    const coords = indexSelect(perImage, 0, indexTensor(layout.imageOfTarget));
+    const [total, h, w] = targets.masks.shape as [number, number, number];
+    const sampled = reshape(pointSample(reshape(targets.masks, [total, 1, h, w]), coords), [total, o, p]);
+    const slots = indexSelect(permute(sampled, [1, 0, 2]), 1, indexTensor(layout.targetOfSlot));
+    return reshape(slots, [o * b, layout.maxTargets, p]);
+  }
+
+  /** Costs [(k1−k0)·B, Q, maxT] of predictions k0 … k1−1. */
+  private groupCosts(
+    predictions: readonly DecoderPrediction[],
+    k0: number,
+    k1: number,
+    layout: TargetLayout,
+    points: Tensor,
+    targetPoints: Tensor,
+  ): Tensor {
+    const group = predictions.slice(k0, k1);
+    const g = group.length;
+    const [b, q] = group[0]!.predLogits.shape as [number, number];
+    const maxT = layout.maxTargets;
+    const p = this.options.numPoints;
+    // Class cost: −softmax prob of each target's class.
+    const probs = softmax(
+      concat(
+        group.map((x) => x.predLogits),
         0,
-      );
-      // Targets at their image's points: sample [ΣT, O·P] once, then lay out as [O·B, maxT, P].
-      const perImage = reshape(permute(points, [1, 0, 2, 3]), [b, o * p, 2]);
-      const coords = indexSelect(perImage, 0, indexTensor(layout.imageOfTarget));
-      const masks = targets.masks;
-      const [total, h, w] = masks.shape as [number, number, number];
-      const sampled = reshape(pointSample(reshape(masks, [total, 1, h, w]), coords), [total, o, p]);
-      const slots = indexSelect(permute(sampled, [1, 0, 2]), 1, indexTensor(layout.targetOfSlot)); // pads read 0
-      const targetPoints = reshape(slots, [o * b, maxT, p]);
-      const { classCost: wc, maskCost: wm, diceCost: wd } = this.options;
-      return add(
-        add(mul(pairwiseSigmoidCe(predPoints, targetPoints), wm), mul(classCost, wc)),
-        mul(pairwiseDice(predPoints, targetPoints), wd),
-      );
-    });
+      ),
+      -1,
+    ); // [g·B, Q, K+1]
+    const labels = reshape(
+      expand(reshape(indexTensor(layout.labelsPadded, [b, maxT]), [1, b, 1, maxT]), [g, b, q, maxT]),
+      [g * b, q, maxT],
+    );
+    const classCost = neg(gather(probs, 2, labels));
+    // Predicted masks at each image's points: [g·B, Q, P].
+    const predPoints = concat(
+      group.map((x, i) => reshape(pointSample(x.predMasks, select(points, 0, k0 + i)), [b, q, p])),
+      0,
+    );
+    const { classCost: wc, maskCost: wm, diceCost: wd } = this.options;
+    return add(
+      add(mul(pairwiseSigmoidCe(predPoints, targetPoints), wm), mul(classCost, wc)),
+      mul(pairwiseDice(predPoints, targetPoints), wd),
+    );
   }
 
   /**

@@ -1,0 +1,31 @@
+// The generic trainer: loop, parameter groups, checkpoints, metrics, resume (Node: writes files).
+export { type TrainOptions, train } from './trainer.js';
+export type {
+  BatchStream,
+  OpenBatchStream,
+  StreamedBatch,
+  TrainProgress,
+  TrainResult,
+  TrainTask,
+} from './types.js';
+export { TrainingDivergedError, TrainingSetupError } from './errors.js';
+export {
+  type DecayRule,
+  type NamedParamGroup,
+  type OptimizerSolver,
+  type ParamAssignment,
+  type ParamGroupSolver,
+  assignParameters,
+  buildOptimizer,
+  buildParamGroups,
+} from './param-groups.js';
+export {
+  CHECKPOINTS_FOLDER,
+  CheckpointDir,
+  FINAL_MODEL_FILE,
+  LAST_CHECKPOINT_FILE,
+  type SavedCheckpoint,
+  checkpointFileName,
+} from './checkpoint-dir.js';
+export { METRICS_FILE, type MetricsRecord, MetricsLog } from './metrics-log.js';
+export { type StepRecord, StepHistory, firstNonFinite } from './step-history.js';
