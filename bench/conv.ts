@@ -32,10 +32,42 @@ interface ConvProblem {
 function problems(isCpu: boolean): ConvProblem[] {
   const [b, s] = isCpu ? [1, 56] : [8, 120];
   return [
-    { name: 'patch_embed_4x4_s4', x: [b, 3, 4 * s, 4 * s], w: [96, 3, 4, 4], stride: 4, padding: 0, groups: 1, inputGrad: false },
-    { name: '3x3_s1_p1', x: [b, 64, s, s], w: [64, 64, 3, 3], stride: 1, padding: 1, groups: 1, inputGrad: true },
-    { name: '1x1', x: [b, 256, s / 2, s / 2], w: [256, 256, 1, 1], stride: 1, padding: 0, groups: 1, inputGrad: true },
-    { name: 'depthwise_3x3', x: [b, 96, s, s], w: [96, 1, 3, 3], stride: 1, padding: 1, groups: 96, inputGrad: true },
+    {
+      name: 'patch_embed_4x4_s4',
+      x: [b, 3, 4 * s, 4 * s],
+      w: [96, 3, 4, 4],
+      stride: 4,
+      padding: 0,
+      groups: 1,
+      inputGrad: false,
+    },
+    {
+      name: '3x3_s1_p1',
+      x: [b, 64, s, s],
+      w: [64, 64, 3, 3],
+      stride: 1,
+      padding: 1,
+      groups: 1,
+      inputGrad: true,
+    },
+    {
+      name: '1x1',
+      x: [b, 256, s / 2, s / 2],
+      w: [256, 256, 1, 1],
+      stride: 1,
+      padding: 0,
+      groups: 1,
+      inputGrad: true,
+    },
+    {
+      name: 'depthwise_3x3',
+      x: [b, 96, s, s],
+      w: [96, 1, 3, 3],
+      stride: 1,
+      padding: 1,
+      groups: 96,
+      inputGrad: true,
+    },
   ];
 }
 
@@ -48,7 +80,9 @@ function forwardFlops(p: ConvProblem): number {
 export async function benchConv(): Promise<BenchEntry[]> {
   const isCpu = engine().gpu.report.isCpu;
   const reps = isCpu ? 2 : 10;
-  const variants: MatmulVariant[] = isCpu ? ['auto', 'register'] : ['auto', 'naive', 'register', 'tiled64', 'tiled128'];
+  const variants: MatmulVariant[] = isCpu
+    ? ['auto', 'register']
+    : ['auto', 'naive', 'register', 'tiled64', 'tiled128'];
   const entries: BenchEntry[] = [];
   for (const p of problems(isCpu)) {
     const x = keep(randn(p.x, { seed: 1 }));

@@ -7,7 +7,15 @@
  * Run: source .gpu/env.sh && node .gpu/gpu-matmul-vs-torch.mjs [n]   (after gpu-pack.sh bundles it)
  *  or  npx tsx bench/gpu-matmul-vs-torch.ts [n]                      (any machine)
  */
-import { type MatmulVariant, type Tensor, adapterName, engine, matmul, tensor, tidy } from '../engine/index.js';
+import {
+  type MatmulVariant,
+  type Tensor,
+  adapterName,
+  engine,
+  matmul,
+  tensor,
+  tidy,
+} from '../engine/index.js';
 import { startNodeEngine } from '../runners/node/engine.js';
 
 function randomMatrix(n: number, seed: number): Float32Array {
@@ -57,7 +65,9 @@ async function main(): Promise<void> {
   const a = tensor(aData, [n, n]);
   const b = tensor(bData, [n, n]);
   const flops = 2 * n ** 3;
-  const candidates: MatmulVariant[] = report.isCpu ? ['register'] : ['tiled128', 'tiled64', 'register', 'auto'];
+  const candidates: MatmulVariant[] = report.isCpu
+    ? ['register']
+    : ['tiled128', 'tiled64', 'register', 'auto'];
   const variants: { variant: MatmulVariant; ms: number; tflops: number }[] = [];
   for (const variant of candidates) {
     const reps = report.isCpu ? 1 : 20;

@@ -5,11 +5,13 @@
 #     (/work/shared/tools/gpu-pack.sh, i.e. ../shared/tools/gpu-pack.sh from the project root).
 #   On the GPU machine (the tree with .gpu/):      bash bench/gpu-matmul.sh [n]
 #     prints our JSON line, PyTorch's, then {ours_tflops, torch_tflops, ratio} (ratio = ours / torch).
+#     .gpu/ is git-ignored: when the tree travels by a tool that copies tracked files only, name
+#     .gpu as an extra path to carry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" = "pack" ]; then
-  exec bash ../shared/tools/gpu-pack.sh bench/gpu-matmul-vs-torch.ts
+  exec bash "${GPU_PACK:-../shared/tools/gpu-pack.sh}" bench/gpu-matmul-vs-torch.ts
 fi
 
 n="${1:-4096}"

@@ -1,10 +1,19 @@
 /**
  * Matmul throughput per GEMM kernel version (shaders/matmul/kernels.ts), llm.c style: each
  * version forced on the same square problems, plus the automatic choice on a linear layer
- * (x · Wᵀ, the weight read transposed in place). CPU adapters get N = 256, 512, 1024 (the slow
- * versions only where a run stays under a few seconds); GPUs N = 1024, 2048, 4096.
+ * (x · Wᵀ, the weight read transposed in place). CPU adapters get N = 256, 512, 1024 (v1 only
+ * up to 512); GPUs N = 1024, 2048, 4096.
  */
-import { type MatmulVariant, type Tensor, engine, keep, linear, matmul, randn, tidy } from '../engine/index.js';
+import {
+  type MatmulVariant,
+  type Tensor,
+  engine,
+  keep,
+  linear,
+  matmul,
+  randn,
+  tidy,
+} from '../engine/index.js';
 import { type BenchEntry, timeGpu } from './timing.js';
 
 interface Plan {
@@ -15,15 +24,19 @@ interface Plan {
 function plans(isCpu: boolean): Plan[] {
   if (isCpu) {
     return [
-      { variant: 'naive', sizes: [256] },
+      // v1 does ~0.1 GFLOP/s here: 1024³ would take a minute per run.
+      { variant: 'naive', sizes: [256, 512] },
       { variant: 'register', sizes: [256, 512, 1024] },
-      { variant: 'tiled64', sizes: [256, 512] },
-      { variant: 'tiled128', sizes: [256, 512] },
+      { variant: 'tiled64', sizes: [256, 512, 1024] },
+      { variant: 'tiled128', sizes: [256, 512, 1024] },
       { variant: 'auto', sizes: [256, 512, 1024] },
     ];
   }
   const all = [1024, 2048, 4096];
-  return (['naive', 'register', 'tiled64', 'tiled128', 'auto'] as const).map((variant) => ({ variant, sizes: all }));
+  return (['naive', 'register', 'tiled64', 'tiled128', 'auto'] as const).map((variant) => ({
+    variant,
+    sizes: all,
+  }));
 }
 
 /** Repetitions that keep one measurement near `budgetMs`, from one timed run. */
@@ -61,7 +74,15 @@ export async function benchMatmul(): Promise<BenchEntry[]> {
   const run = () => void tidy(() => linear(x, w, bias));
   const first = await timeGpu(run, 1, 1);
   const ms = await timeGpu(run, repsFor(first, budget), 0);
-  entries.push({ name: 'linear_bias', variant: 'auto', m: rows, n: outF, k: inF, ms, gflops: (2 * rows * inF * outF) / ms / 1e6 });
+  entries.push({
+    name: 'linear_bias',
+    variant: 'auto',
+    m: rows,
+    n: outF,
+    k: inF,
+    ms,
+    gflops: (2 * rows * inF * outF) / ms / 1e6,
+  });
   for (const t of [x, w, bias, ...[...operands.values()].flat()]) t.dispose();
   return entries;
 }

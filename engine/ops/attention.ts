@@ -47,7 +47,7 @@ import { contiguousStrides, formatShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { zeros } from './copy.js';
 import { add, eq, mul, where } from './elementwise.js';
-import { matmul } from './matmul.js';
+import { matmul, sumOuterInnerInto } from './matmul.js';
 import { max, sumToShape } from './reduce.js';
 import { softmax } from './softmax.js';
 import { expand, permute, reshape, transpose } from './view.js';
@@ -267,7 +267,7 @@ function rowsPerInvocation(kind: AttentionKernelKind, dims: Dims): number {
   const d4 = Math.ceil(dims.D / 4);
   const dv4 = Math.ceil(dims.Dv / 4);
   const perRow = kind === 'forward' ? d4 + dv4 : kind === 'dq' ? 2 * d4 + dv4 : 2 * (d4 + dv4);
-  return perRow <= 8 ? 4 : perRow <= 32 ? 2 : 1;
+  return perRow <= 32 ? 4 : perRow <= 64 ? 2 : 1;
 }
 
 /** Workgroups the GPU should have in flight before splitting keys (≈ 4 per SM of a large GPU). */
@@ -452,6 +452,7 @@ function fusedBackward(
   pr: Problem,
   bias: Term | null,
   family: KernelFamily,
+  forcedSplits: number | undefined,
   describe: () => string,
 ): (Tensor | null)[] {
   const { B, H, Lq, Lk, D, Dv } = pr.dims;
@@ -526,13 +527,22 @@ function fusedBackward(
     } else {
       const p = plan('dq', pr.dims);
       const tiles = Math.ceil(Lq / p.rows);
+      const [nSplit, splitKeys] = keySplits(B * H * tiles, Lk, p.cols, forcedSplits);
+      const partial = nSplit > 1 ? Tensor.empty([nSplit * nq + (wantDs ? rows * Lk : 0)]) : buf;
+      const splitFlags = { ...flags, second_off: nSplit * nq, n_split: nSplit, split_keys: splitKeys };
       dispatchGrid(
         attentionDqKernel(p),
-        [...inputs, { buffer: buf.buffer }],
-        { ...common, ...flags, tiles, total_wg: B * H * tiles },
-        B * H * tiles,
+        [...inputs, { buffer: partial.buffer }],
+        { ...common, ...splitFlags, rows_total: rows, tiles, total_wg: B * H * tiles * nSplit },
+        B * H * tiles * nSplit,
         describe,
       );
+      if (partial !== buf) {
+        // Σ over the key splits into dQ; dS (if any) moves to where the code below reads it.
+        sumOuterInnerInto(partial, buf, nSplit, nq, 1);
+        if (wantDs) engine().stream.copy(partial.buffer, nSplit * nq * 4, buf.buffer, nq * 4, rows * Lk * 4);
+        partial.dispose();
+      }
     }
     if (wantDs) {
       const dS = buf.view([B, H, Lq, Lk], contiguousStrides([B, H, Lq, Lk]), nq);
@@ -568,7 +578,7 @@ function fusedBackward(
       dispatchGrid(
         attentionDkvKernel(p),
         [...inputs, { buffer: buf.buffer }],
-        { ...common, ...flags, tiles, total_wg: B * H * tiles },
+        { ...common, ...flags, rows_total: rows, n_split: 1, split_keys: Lk, tiles, total_wg: B * H * tiles },
         B * H * tiles,
         describe,
       );
@@ -605,7 +615,7 @@ function attentionFused(q: Tensor, k: Tensor, v: Tensor, pr: Problem, options: A
     return fwd.out;
   }
   return recordOp(fwd.out, 'attention', inputs, (g) =>
-    fusedBackward(g, q, k, v, fwd, pr, bias, family, describe),
+    fusedBackward(g, q, k, v, fwd, pr, bias, family, options.keySplits, describe),
   );
 }
 

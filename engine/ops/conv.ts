@@ -63,7 +63,9 @@ function convShape(x: Tensor, weight: Tensor, options: Conv2dOptions): ConvShape
     groups,
   };
   if (!Number.isInteger(groups) || groups < 1 || C % groups !== 0 || O % groups !== 0 || C / groups !== cig) {
-    throw new ShapeError(`${what()}: groups=${groups} needs Cin/groups = weight dim 1 and Cout divisible by groups`);
+    throw new ShapeError(
+      `${what()}: groups=${groups} needs Cin/groups = weight dim 1 and Cout divisible by groups`,
+    );
   }
   if ([...geo.stride, ...geo.dilation].some((v) => !Number.isInteger(v) || v < 1)) {
     throw new ShapeError(`${what()}: stride and dilation must be positive integers`);
@@ -77,7 +79,14 @@ function convShape(x: Tensor, weight: Tensor, options: Conv2dOptions): ConvShape
 
 /** 1x1, stride 1, no padding: every product is a plain strided matmul (vec4 reads, no gathers). */
 function isPointwise(s: ConvShape): boolean {
-  return s.kh === 1 && s.kw === 1 && s.stride[0] === 1 && s.stride[1] === 1 && s.padding[0] === 0 && s.padding[1] === 0;
+  return (
+    s.kh === 1 &&
+    s.kw === 1 &&
+    s.stride[0] === 1 &&
+    s.stride[1] === 1 &&
+    s.padding[0] === 0 &&
+    s.padding[1] === 0
+  );
 }
 
 /** A strided GEMM side over batch zb = b*G + g (batch strides per image and per group). */
@@ -127,7 +136,17 @@ function forward(x: Tensor, w: Tensor, bias: Tensor | null, s: ConvShape, varian
     ? { spec: GROUPED_BIAS_EPILOGUE, buffers: [bias.buffer], values: { e_groups: s.groups } }
     : undefined;
   return gemm(
-    { a, b, epilogue, M: s.cog, N: P, K, nbatch: s.B * s.groups, variant, describe: () => describeConv(x, w, s) },
+    {
+      a,
+      b,
+      epilogue,
+      M: s.cog,
+      N: P,
+      K,
+      nbatch: s.B * s.groups,
+      variant,
+      describe: () => describeConv(x, w, s),
+    },
     [s.B, s.O, s.OH, s.OW],
   );
 }
@@ -154,7 +173,16 @@ function inputGrad(g: Tensor, w: Tensor, s: ConvShape, variant: MatmulVariant): 
     };
   }
   return gemm(
-    { a, b, M: s.cig, N, K, nbatch: s.B * s.groups, variant, describe: () => `input grad of ${describeConv(g, w, s)}` },
+    {
+      a,
+      b,
+      M: s.cig,
+      N,
+      K,
+      nbatch: s.B * s.groups,
+      variant,
+      describe: () => `input grad of ${describeConv(g, w, s)}`,
+    },
     [s.B, s.C, s.H, s.W],
   );
 }

@@ -107,7 +107,9 @@ export interface GemmRequest {
 export function gemm(req: GemmRequest, outShape: Shape): Tensor {
   const { M, N, K, nbatch } = req;
   if (sizeOf(outShape) !== nbatch * M * N) {
-    throw new ShapeError(`gemm: output ${formatShape(outShape)} is not ${nbatch}x${M}x${N} (${req.describe()})`);
+    throw new ShapeError(
+      `gemm: output ${formatShape(outShape)} is not ${nbatch}x${M}x${N} (${req.describe()})`,
+    );
   }
   const out = Tensor.empty(outShape);
   if (out.size === 0) return out;
@@ -130,14 +132,18 @@ export function gemm(req: GemmRequest, outShape: Shape): Tensor {
   return out;
 }
 
-function dispatchGemm(req: GemmRequest, variant: GemmVariant, out: Tensor, kChunk: number, splits: number): void {
+function dispatchGemm(
+  req: GemmRequest,
+  variant: GemmVariant,
+  out: Tensor,
+  kChunk: number,
+  splits: number,
+): void {
   const { M, N, K, nbatch } = req;
   const vec = variantUsesVec4(variant);
   const vecC = vec && N % 4 === 0;
   const epi = req.epilogue ?? { spec: NO_EPILOGUE, buffers: [], values: {} };
-  // CPU compilers choke on fully unrolled tiled kernels (see gemm-tiled.ts).
-  const unroll = !engine().gpu.report.isCpu;
-  const spec = gemmKernel(variant, req.a.operand(vec), req.b.operand(vec), epi.spec, vecC, M, unroll);
+  const spec = gemmKernel(variant, req.a.operand(vec), req.b.operand(vec), epi.spec, vecC, M);
   const buffers: BufferBinding[] = [
     { buffer: req.a.buffer },
     { buffer: req.b.buffer },
@@ -171,7 +177,13 @@ function dispatchGemm(req: GemmRequest, variant: GemmVariant, out: Tensor, kChun
 }
 
 /** out[c] = sum over o, i of x[o][c][i]; x and out dense. */
-export function sumOuterInnerInto(x: Tensor, out: Tensor, outer: number, channels: number, inner: number): void {
+export function sumOuterInnerInto(
+  x: Tensor,
+  out: Tensor,
+  outer: number,
+  channels: number,
+  inner: number,
+): void {
   if (channels === 0) return;
   const buffers = [{ buffer: x.buffer }, { buffer: out.buffer }];
   const params = { O: outer, C: channels, I: inner };
@@ -247,7 +259,10 @@ function alignedBatchStrides(v: MatView, outBatch: readonly number[]): number[] 
  * Drops size-1 dims and merges neighbours that every operand can step through with one stride.
  * Returns the merged sizes and, per operand, the merged strides.
  */
-function mergeDims(dims: readonly number[], strides: readonly (readonly number[])[]): { dims: number[]; strides: number[][] } {
+function mergeDims(
+  dims: readonly number[],
+  strides: readonly (readonly number[])[],
+): { dims: number[]; strides: number[][] } {
   const outDims: number[] = [];
   const outStrides: number[][] = strides.map(() => []);
   dims.forEach((d, i) => {
@@ -309,8 +324,16 @@ function stridedGemm(
   const vecB = stridedVec(lb, N, K, dims);
   const out = gemm(
     {
-      a: { buffer: av.tensor.buffer, operand: (v) => stridedOperand('a', v ? vecA : 'none'), values: stridedOperandValues('a', la) },
-      b: { buffer: bv.tensor.buffer, operand: (v) => stridedOperand('b', v ? vecB : 'none'), values: stridedOperandValues('b', lb) },
+      a: {
+        buffer: av.tensor.buffer,
+        operand: (v) => stridedOperand('a', v ? vecA : 'none'),
+        values: stridedOperandValues('a', la),
+      },
+      b: {
+        buffer: bv.tensor.buffer,
+        operand: (v) => stridedOperand('b', v ? vecB : 'none'),
+        values: stridedOperandValues('b', lb),
+      },
       epilogue,
       M,
       N,
@@ -355,8 +378,20 @@ function summedProduct(
     );
     if (folded.dims.length <= 1) {
       const kk = folded.dims[0] ?? 1;
-      const lk: MatView = { ...L, batchShape: [], batchStrides: [], cols: kk, cs: folded.strides[0]![0] ?? 0 };
-      const rk: MatView = { ...R, batchShape: [], batchStrides: [], rows: kk, rs: folded.strides[1]![0] ?? 0 };
+      const lk: MatView = {
+        ...L,
+        batchShape: [],
+        batchStrides: [],
+        cols: kk,
+        cs: folded.strides[0]![0] ?? 0,
+      };
+      const rk: MatView = {
+        ...R,
+        batchShape: [],
+        batchStrides: [],
+        rows: kk,
+        rs: folded.strides[1]![0] ?? 0,
+      };
       return stridedGemm(lk, rk, [], targetShape, {});
     }
     const nb = sizeOf(outBatch);
@@ -383,12 +418,16 @@ function summedProduct(
  * transposed, sliced and expanded views cost no copy.
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-  if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: ${a.describe()} x ${b.describe()}: scalar operand`);
-  if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new ShapeError(`matmul: ${a.describe()} x ${b.describe()}: f32 only`);
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new ShapeError(`matmul: ${a.describe()} x ${b.describe()}: scalar operand`);
+  if (a.dtype !== 'f32' || b.dtype !== 'f32')
+    throw new ShapeError(`matmul: ${a.describe()} x ${b.describe()}: f32 only`);
   const av = matView(a, 'row');
   const bv = matView(b, 'col');
   if (av.cols !== bv.rows) {
-    throw new ShapeError(`matmul: ${a.describe()} x ${b.describe()}: inner dims ${av.cols} and ${bv.rows} differ`);
+    throw new ShapeError(
+      `matmul: ${a.describe()} x ${b.describe()}: inner dims ${av.cols} and ${bv.rows} differ`,
+    );
   }
   const outBatch = broadcastShapes(av.batchShape, bv.batchShape, `matmul ${a.describe()} x ${b.describe()}`);
   const outShape = [...outBatch];
@@ -452,7 +491,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   }
   const [outF, inF] = weight.shape as [number, number];
   if (x.shape[x.ndim - 1] !== inF) {
-    throw new ShapeError(`linear: input ${x.describe()} has ${x.shape[x.ndim - 1]} features, weight ${weight.describe()} wants ${inF}`);
+    throw new ShapeError(
+      `linear: input ${x.describe()} has ${x.shape[x.ndim - 1]} features, weight ${weight.describe()} wants ${inF}`,
+    );
   }
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
     throw new ShapeError(`linear: bias ${bias.describe()} for weight ${weight.describe()}`);
@@ -482,4 +523,3 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     return bias ? [gx, gw, gb] : [gx, gw];
   });
 }
-

@@ -37,7 +37,13 @@ function dispatchGroups(
   describe: () => string,
 ): void {
   const grid = foldGrid(groups, engine().gpu.limits.maxComputeWorkgroupsPerDimension);
-  engine().stream.dispatch(spec, buffers.map((buffer) => ({ buffer })), params, grid, describe);
+  engine().stream.dispatch(
+    spec,
+    buffers.map((buffer) => ({ buffer })),
+    params,
+    grid,
+    describe,
+  );
 }
 
 function checkAffine(what: string, t: Tensor | null | undefined, size: number, x: Tensor): Tensor | null {
@@ -56,7 +62,12 @@ function disposeCopies(pairs: readonly [Tensor | null, Tensor | null | undefined
 // Layer norm
 
 /** Layer norm over the last dim without autograd: y, and mean/rstd per row. */
-export function layerNormForward(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): NormResult {
+export function layerNormForward(
+  x: Tensor,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): NormResult {
   if (x.ndim === 0) throw new ShapeError(`layerNorm: ${x.describe()} has no last dim`);
   const C = x.shape[x.ndim - 1]!;
   if (C === 0) throw new ShapeError(`layerNorm: ${x.describe()} has an empty last dim`);
@@ -71,8 +82,12 @@ export function layerNormForward(x: Tensor, weight?: Tensor | null, bias?: Tenso
   if (R > 0) {
     const wg = rowLayout(C);
     const buffers = [xd, ...(w ? [w] : []), ...(b ? [b] : []), y, mean, rstd].map((t) => t.buffer);
-    dispatchGroups(layerNormForwardKernel(wg, !!w, !!b), buffers, { R, C, eps }, Math.ceil(R / wg[1]), () =>
-      `layerNorm ${x.describe()}`,
+    dispatchGroups(
+      layerNormForwardKernel(wg, !!w, !!b),
+      buffers,
+      { R, C, eps },
+      Math.ceil(R / wg[1]),
+      () => `layerNorm ${x.describe()}`,
     );
   }
   disposeCopies([
@@ -84,7 +99,14 @@ export function layerNormForward(x: Tensor, weight?: Tensor | null, bias?: Tenso
 }
 
 /** Weight and bias gradients of layer norm: column sums over rows, chunked on GPUs. */
-function layerNormParamGrads(xd: Tensor, gd: Tensor, mean: Tensor, rstd: Tensor, R: number, C: number): [Tensor, Tensor] {
+function layerNormParamGrads(
+  xd: Tensor,
+  gd: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  R: number,
+  C: number,
+): [Tensor, Tensor] {
   // Chunks of >= 256 rows: parallelism on GPUs for tall inputs, one pass for short ones.
   const chunksWanted = Math.min(64, Math.max(1, Math.floor(R / 256)));
   const rowsPerChunk = Math.max(1, Math.ceil(R / chunksWanted));
@@ -125,8 +147,12 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
       if (R > 0) {
         const wg = rowLayout(C);
         const buffers = [xd, ...(w ? [w] : []), gd, mean, rstd, gx].map((t) => t.buffer);
-        dispatchGroups(layerNormInputGradKernel(wg, !!w), buffers, { R, C }, Math.ceil(R / wg[1]), () =>
-          `layerNorm input grad ${x.describe()}`,
+        dispatchGroups(
+          layerNormInputGradKernel(wg, !!w),
+          buffers,
+          { R, C },
+          Math.ceil(R / wg[1]),
+          () => `layerNorm input grad ${x.describe()}`,
         );
       }
     }
@@ -142,7 +168,11 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
       [gd, g],
       [w, weight],
     ]);
-    return [gx, ...(weight ? [weight.requiresGrad ? gw : null] : []), ...(bias ? [bias.requiresGrad ? gb : null] : [])];
+    return [
+      gx,
+      ...(weight ? [weight.requiresGrad ? gw : null] : []),
+      ...(bias ? [bias.requiresGrad ? gb : null] : []),
+    ];
   });
   if (!out.gradNode) {
     mean.dispose();
@@ -190,8 +220,12 @@ export function groupNormForward(
   if (NG > 0 && s.CG * s.S > 0) {
     const wg = groupNormWorkgroup(s.CG * s.S);
     const buffers = [xd, ...(w ? [w] : []), ...(b ? [b] : []), y, mean, rstd].map((t) => t.buffer);
-    dispatchGroups(groupNormForwardKernel(wg, !!w, !!b), buffers, { NG, G: s.G, CG: s.CG, S: s.S, eps }, NG, () =>
-      `groupNorm ${x.describe()} groups ${groups}`,
+    dispatchGroups(
+      groupNormForwardKernel(wg, !!w, !!b),
+      buffers,
+      { NG, G: s.G, CG: s.CG, S: s.S, eps },
+      NG,
+      () => `groupNorm ${x.describe()} groups ${groups}`,
     );
   }
   disposeCopies([
@@ -206,7 +240,13 @@ export function groupNormForward(
  * torch.nn.functional.group_norm on [N, C, *] input: statistics over each group of C/groups
  * channels and all spatial positions, per-channel affine weight and bias [C].
  */
-export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+export function groupNorm(
+  x: Tensor,
+  groups: number,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): Tensor {
   const { y, mean, rstd } = groupNormForward(x, groups, weight, bias, eps);
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   const out = recordOp(y, 'groupNorm', inputs, (g) => {
@@ -222,7 +262,13 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
       if (NG > 0 && s.CG * s.S > 0) {
         const wg = groupNormWorkgroup(s.CG * s.S);
         const buffers = [xd, ...(w ? [w] : []), gd, mean, rstd, gx].map((t) => t.buffer);
-        dispatchGroups(groupNormInputGradKernel(wg, !!w), buffers, { NG, G: s.G, CG: s.CG, S: s.S }, NG, describe);
+        dispatchGroups(
+          groupNormInputGradKernel(wg, !!w),
+          buffers,
+          { NG, G: s.G, CG: s.CG, S: s.S },
+          NG,
+          describe,
+        );
       }
     }
     let gw: Tensor | null = null;
@@ -231,7 +277,13 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
       gw = Tensor.empty([s.C]);
       gb = Tensor.empty([s.C]);
       const buffers = [xd, gd, mean, rstd, gw, gb].map((t) => t.buffer);
-      dispatchGroups(groupNormParamGradKernel, buffers, { N: s.N, C: s.C, G: s.G, CG: s.CG, S: s.S }, s.C, describe);
+      dispatchGroups(
+        groupNormParamGradKernel,
+        buffers,
+        { N: s.N, C: s.C, G: s.G, CG: s.CG, S: s.S },
+        s.C,
+        describe,
+      );
       if (!weight?.requiresGrad) gw.dispose();
       if (!bias?.requiresGrad) gb.dispose();
     }
@@ -240,7 +292,11 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
       [gd, g],
       [w, weight],
     ]);
-    return [gx, ...(weight ? [weight.requiresGrad ? gw : null] : []), ...(bias ? [bias.requiresGrad ? gb : null] : [])];
+    return [
+      gx,
+      ...(weight ? [weight.requiresGrad ? gw : null] : []),
+      ...(bias ? [bias.requiresGrad ? gb : null] : []),
+    ];
   });
   if (!out.gradNode) {
     mean.dispose();
@@ -248,4 +304,3 @@ export function groupNorm(x: Tensor, groups: number, weight?: Tensor | null, bia
   }
   return out;
 }
-

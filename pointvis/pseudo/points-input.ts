@@ -24,16 +24,27 @@ function objectContext(raw: unknown, field: string): string | null {
   return parts.join(', ');
 }
 
+export interface PointAnnotations {
+  dataset: YtvisDataset;
+  /**
+   * false for a per-frame file: its one-frame tracks of the same object in different frames all
+   * want the same proposal, so only per-frame matching (variant 'pf') suits it.
+   */
+  tracked: boolean;
+}
+
 /**
  * A point-annotation file as tracked objects: a YouTube-VIS file with `points`, or a per-frame
  * file (`point_frames`, each entry its own one-frame track). Validation errors about an object
  * (a point outside the frame, an unknown category) say which video, object and frame.
  */
-export function loadPointAnnotations(path: string): YtvisDataset {
+export function loadPointAnnotations(path: string): PointAnnotations {
   const raw = readJsonFile(path);
   try {
     const perFrame = typeof raw === 'object' && raw !== null && 'point_frames' in raw;
-    return perFrame ? addTrackIds(parsePointFrames(raw, path)) : parseYtvis(raw, path);
+    return perFrame
+      ? { dataset: addTrackIds(parsePointFrames(raw, path)), tracked: false }
+      : { dataset: parseYtvis(raw, path), tracked: true };
   } catch (err) {
     if (!(err instanceof PointvisDataError) || err.field === undefined) throw err;
     const context = objectContext(raw, err.field);

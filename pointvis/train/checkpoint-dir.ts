@@ -36,7 +36,8 @@ export class CheckpointDir {
     /** Checkpoints kept (the newest ones); at least 1. */
     readonly keep: number,
   ) {
-    if (!Number.isInteger(keep) || keep < 1) throw new RangeError(`keep ${keep}: must keep at least one checkpoint`);
+    if (!Number.isInteger(keep) || keep < 1)
+      throw new RangeError(`keep ${keep}: must keep at least one checkpoint`);
     this.folder = join(runDir, CHECKPOINTS_FOLDER);
   }
 

@@ -29,3 +29,19 @@ export {
 } from './checkpoint-dir.js';
 export { METRICS_FILE, type MetricsRecord, MetricsLog } from './metrics-log.js';
 export { type StepRecord, StepHistory, firstNonFinite } from './step-history.js';
+export { type PointTargetTables, pointTargetTables } from './point-baseline/point-targets.js';
+export {
+  type PointCriterionOptions,
+  type PointCriterionResult,
+  PointBaselineCriterion,
+} from './point-baseline/point-criterion.js';
+export { Mask2FormerMaskTask, Mask2FormerPointTask } from './mask2former-tasks.js';
+export {
+  augmentFromInput,
+  checkClassCount,
+  collateFromModel,
+  frameRatioFilter,
+  loaderStream,
+} from './data-setup.js';
+export { type TrainDataPaths, resolveTrainData } from './data-paths.js';
+export { loadInitialWeights } from './init-weights.js';

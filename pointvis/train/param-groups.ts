@@ -85,7 +85,11 @@ export function buildParamGroups(model: Module, solver: ParamGroupSolver): Named
   for (const a of assignParameters(model, solver)) {
     const key = `${a.lrMultiplier}/${a.weightDecay}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { lrMultiplier: a.lrMultiplier, weightDecay: a.weightDecay, names: [], params: [] }));
+    if (!g)
+      groups.set(
+        key,
+        (g = { lrMultiplier: a.lrMultiplier, weightDecay: a.weightDecay, names: [], params: [] }),
+      );
     g.names.push(a.name);
     g.params.push(a.param);
   }
@@ -96,11 +100,17 @@ export type OptimizerSolver = ParamGroupSolver &
   Pick<SolverConfig, 'optimizer' | 'baseLr' | 'betas' | 'eps' | 'clipGradients'>;
 
 /** AdamW over the model's parameter groups, with full-model gradient clipping when enabled. */
-export function buildOptimizer(model: Module, solver: OptimizerSolver): { optimizer: AdamW; groups: NamedParamGroup[] } {
-  if (solver.optimizer !== 'adamw') throw new EngineError(`solver.optimizer '${solver.optimizer}' is not supported (adamw)`);
+export function buildOptimizer(
+  model: Module,
+  solver: OptimizerSolver,
+): { optimizer: AdamW; groups: NamedParamGroup[] } {
+  if (solver.optimizer !== 'adamw')
+    throw new EngineError(`solver.optimizer '${solver.optimizer}' is not supported (adamw)`);
   const clip = solver.clipGradients;
   if (clip.enabled && clip.normType !== 2) {
-    throw new EngineError(`solver.clipGradients.normType ${clip.normType}: only the L2 norm (2) is supported`);
+    throw new EngineError(
+      `solver.clipGradients.normType ${clip.normType}: only the L2 norm (2) is supported`,
+    );
   }
   const [beta1, beta2] = solver.betas;
   if (solver.betas.length !== 2 || beta1 === undefined || beta2 === undefined) {

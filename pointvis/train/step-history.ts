@@ -76,7 +76,9 @@ export class StepHistory {
 }
 
 /** The first non-finite value in iteration order, or null. */
-export function firstNonFinite(records: readonly StepRecord[]): { record: StepRecord; name: string; value: number } | null {
+export function firstNonFinite(
+  records: readonly StepRecord[],
+): { record: StepRecord; name: string; value: number } | null {
   for (const record of records) {
     for (const [name, value] of record.values) if (!Number.isFinite(value)) return { record, name, value };
   }

@@ -84,7 +84,13 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
   const metrics = new MetricsLog(outDir);
   const schedule = lrScheduleFromConfig(solver);
   const history = new StepHistory();
-  const state: RunState = { iteration: 0, dataState: null, lastCheckpoint: null, lastLosses: null, savedAt: -1 };
+  const state: RunState = {
+    iteration: 0,
+    dataState: null,
+    lastCheckpoint: null,
+    lastLosses: null,
+    savedAt: -1,
+  };
   let stream: BatchStream<B> | null = null;
   try {
     await startOrResume(options, optimizer, checkpoints, metrics, state, log);
@@ -119,7 +125,8 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
       const records = await history.readAll();
       const now = performance.now();
       const bad = firstNonFinite(records);
-      if (bad) throw new TrainingDivergedError(bad.record.iteration, bad.name, bad.value, state.lastCheckpoint);
+      if (bad)
+        throw new TrainingDivergedError(bad.record.iteration, bad.name, bad.value, state.lastCheckpoint);
       const last = records[records.length - 1];
       if (!last) return;
       const record = metricsRecord(last, (now - lastReadback) / 1000 / count);
@@ -173,7 +180,8 @@ function step<B>(task: TrainTask<B>, optimizer: AdamW, batch: B, history: StepHi
     const terms = Object.entries(task.lossTerms(batch));
     if (terms.length === 0) throw new Error('lossTerms returned no loss terms');
     for (const [name, t] of terms) {
-      if (t.size !== 1 || t.dtype !== 'f32') throw new Error(`loss term '${name}' is ${t.describe()}, not an f32 scalar`);
+      if (t.size !== 1 || t.dtype !== 'f32')
+        throw new Error(`loss term '${name}' is ${t.describe()}, not an f32 scalar`);
     }
     const scalars = terms.map(([, t]) => reshape(t, []));
     const total = scalars.slice(1).reduce((sum, t) => add(sum, t), scalars[0]!);
@@ -206,7 +214,9 @@ async function startOrResume<B>(
     return;
   }
   if (latest === null) {
-    throw new TrainingSetupError(`cannot resume: ${options.outDir} has no last_checkpoint (no checkpoint was saved there)`);
+    throw new TrainingSetupError(
+      `cannot resume: ${options.outDir} has no last_checkpoint (no checkpoint was saved there)`,
+    );
   }
   const parsed = readCheckpointFile(latest);
   const restored = await restoreCheckpoint(parsed, options.task.model, optimizer, latest);
@@ -229,7 +239,8 @@ function checkPeriods(maxIter: number, logPeriod: number, checkpointPeriod: numb
     ['solver.logPeriod', logPeriod],
     ['solver.checkpointPeriod', checkpointPeriod],
   ] as const) {
-    if (!Number.isSafeInteger(v) || v < 1) throw new TrainingSetupError(`${name} is ${v}; it must be a positive integer`);
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new TrainingSetupError(`${name} is ${v}; it must be a positive integer`);
   }
 }
 

@@ -92,8 +92,11 @@ function commonParams(): ParamField[] {
     { name: 'lk', type: 'u32' },
     { name: 'tiles', type: 'u32' },
     { name: 'total_wg', type: 'u32' },
+    { name: 'n_split', type: 'u32' },
+    { name: 'split_keys', type: 'u32' },
     { name: 'second_off', type: 'u32' },
     { name: 'write_ds', type: 'u32' },
+    { name: 'rows_total', type: 'u32' },
     { name: 'scale', type: 'f32' },
     ...flagParams(),
     ...operandParams('q'),
@@ -130,7 +133,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (wg >= params.total_wg) { return; }
   let ninf = -bitcast<f32>(inf_bits);
   let tile = wg % params.tiles;
-  let bh = wg / params.tiles;
+  let split_id = (wg / params.tiles) % params.n_split;
+  let bh = wg / params.tiles / params.n_split;
   let h = bh % params.heads;
   let b = bh / params.heads;
   let r = lid / LANES;
@@ -140,7 +144,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
 /**
  * dQ (dense [B,H,Lq,D] at the start of `out`) and, when `write_ds` is set, dS (dense
- * [B,H,Lq,Lk] at `second_off`) for the bias gradient.
+ * [B,H,Lq,Lk] at `second_off`) for the bias gradient. With key splits (long key sequences,
+ * few query tiles) split s writes its partial dQ at s·rows_total·D, summed afterwards.
  */
 export function attentionDqKernel(p: AttentionTilePlan): KernelSpec {
   return cached(`dq|${planKey(p)}`, () =>
@@ -176,18 +181,20 @@ ${HEADER}
   let mask_base = mask_row(b, h, i_safe);
   var dq: array<vec4<f32>, AQ4>;
 
-  for (var k0 = 0u; k0 < params.lk; k0 += COLS) {
+  let k_begin = split_id * params.split_keys;
+  let k_end = min(params.lk, k_begin + params.split_keys);
+  for (var k0 = k_begin; k0 < k_end; k0 += COLS) {
     workgroupBarrier();
     for (var s = lid; s < COLS * D4; s += WG_X) {
       let j = k0 + s / D4;
       var x = vec4<f32>(0.0);
-      if (j < params.lk) { x = load_k(k_row(b, h, j), s % D4); }
+      if (j < k_end) { x = load_k(k_row(b, h, j), s % D4); }
       ks[(s / D4) * KS + s % D4] = x;
     }
     for (var s = lid; s < COLS * DV4; s += WG_X) {
       let j = k0 + s / DV4;
       var x = vec4<f32>(0.0);
-      if (j < params.lk) { x = load_v(v_row(b, h, j), s % DV4); }
+      if (j < k_end) { x = load_v(v_row(b, h, j), s % DV4); }
       vs[(s / DV4) * VS + s % DV4] = x;
     }
     workgroupBarrier();
@@ -195,7 +202,7 @@ ${HEADER}
       let jl = t + c * LANES;
       let j = k0 + jl;
       var ds = 0.0;
-      if (live && j < params.lk) {
+      if (live && j < k_end) {
         var a4 = vec4<f32>(0.0);
         for (var e = 0u; e < D4; e++) { a4 += qr[e] * ks[jl * KS + e]; }
         var s = a4.x + a4.y + a4.z + a4.w;
@@ -209,7 +216,7 @@ ${HEADER}
         }
       }
       dst[r * PS4 + jl / 4u][jl % 4u] = ds;
-      if (params.write_ds != 0u && row_ok && j < params.lk) { out[params.second_off + row * params.lk + j] = ds; }
+      if (params.write_ds != 0u && row_ok && j < k_end) { out[params.second_off + row * params.lk + j] = ds; }
     }
     workgroupBarrier();
     for (var u = 0u; u < AQ4; u++) {
@@ -233,7 +240,7 @@ ${HEADER}
         let v4 = dq[u] * params.scale;
         for (var e = 0u; e < 4u; e++) {
           let d = c4 * 4u + e;
-          if (d < D) { out[row * D + d] = v4[e]; }
+          if (d < D) { out[(split_id * params.rows_total + row) * D + d] = v4[e]; }
         }
       }
     }

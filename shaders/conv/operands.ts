@@ -142,7 +142,8 @@ fn a_kinfo(k: u32) -> u32 {
 fn a_load(base: u32, line: u32, kinfo: u32) -> f32 { let e = base + line + kinfo; return ${read}; }
 `;
   if (vec4) {
-    wgsl += 'fn a_load4(base: u32, line: u32, k: u32) -> vec4<f32> { return a[(base + line + a_kinfo(k)) >> 2u]; }\n';
+    wgsl +=
+      'fn a_load4(base: u32, line: u32, k: u32) -> vec4<f32> { return a[(base + line + a_kinfo(k)) >> 2u]; }\n';
   }
   return {
     key: vec4 ? 'gyk' : 'gyn',

@@ -7,7 +7,13 @@ export interface Conv2dGeometry {
   groups: number;
 }
 
-export function convOutputSize(size: number, k: number, stride: number, pad: number, dilation: number): number {
+export function convOutputSize(
+  size: number,
+  k: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+): number {
   return Math.floor((size + 2 * pad - dilation * (k - 1) - 1) / stride) + 1;
 }
 

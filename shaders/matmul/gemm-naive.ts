@@ -15,7 +15,12 @@ export function naiveGemmKernel(a: GemmOperand, b: GemmOperand, epi: GemmEpilogu
   // Only the scalar loads are used, so operands of any vec kind work here.
   return kernel({
     name: `gemm_naive_${a.key}_${b.key}_${epi.key}`,
-    bindings: [...a.bindings, ...b.bindings, ...epi.bindings, { name: 'c', type: 'f32', access: 'read_write' }],
+    bindings: [
+      ...a.bindings,
+      ...b.bindings,
+      ...epi.bindings,
+      { name: 'c', type: 'f32', access: 'read_write' },
+    ],
     params: [...GEMM_PARAMS, ...a.params, ...b.params, ...epi.params],
     workgroupSize: [NAIVE_WG[0], NAIVE_WG[1], 1],
     body: `${GEMM_PRELUDE}

@@ -165,7 +165,12 @@ export function stridedOperandValues(p: 'a' | 'b', l: StridedLayout): Record<str
  * The widest read a strided layout allows: 'k' when k is unit-stride and everything else stays
  * 16-byte aligned, else 'outer' likewise, else scalar. Strides of size-1 dims do not count.
  */
-export function stridedVec(l: StridedLayout, outerSize: number, kSize: number, batchSizes: readonly number[]): OperandVec {
+export function stridedVec(
+  l: StridedLayout,
+  outerSize: number,
+  kSize: number,
+  batchSizes: readonly number[],
+): OperandVec {
   const aligned = (s: number) => s % 4 === 0;
   const batchAligned = l.sb.every((s, i) => (batchSizes[i] ?? 1) <= 1 || aligned(s));
   if (!aligned(l.off) || !batchAligned) return 'none';

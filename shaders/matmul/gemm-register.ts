@@ -74,7 +74,10 @@ export function registerGemmKernel(
     const write = vecC
       ? `c[(s.c_base + mr${i} * params.N + n0) >> 2u] = vec4<f32>(${values.join(', ')});`
       : range4
-          .map((j) => `if (n0 + ${j}u < params.N) { c[s.c_base + mr${i} * params.N + n0 + ${j}u] = ${values[j]}; }`)
+          .map(
+            (j) =>
+              `if (n0 + ${j}u < params.N) { c[s.c_base + mr${i} * params.N + n0 + ${j}u] = ${values[j]}; }`,
+          )
           .join('\n      ');
     return `  let mr${i} = m0 + ${i}u;\n  if (mr${i} < params.M) {\n      ${write}\n  }`;
   });

@@ -16,8 +16,6 @@
  *   registers while tile t is multiplied out of workgroup memory, then stored into the other
  *   buffer; one barrier per k step;
  * - the inner BK x TM x TN product is unrolled into TM*TN/4 independent vec4 FMA chains (ILP).
- *   On CPU adapters the BK loop is left rolled (`unroll` false): SwiftShader's compiler takes
- *   many seconds over the fully unrolled body, and a CPU never runs this variant by choice.
  *
  * Edges (M, N, K not multiples of the tile) are handled by zeroing loads past K and dropping
  * stores past M and N; rows and columns past the edge are read clamped or left to WebGPU's
@@ -83,7 +81,9 @@ function tileCode(p: 'a' | 'b', op: GemmOperand, ext: number, bk: number, thread
       load.push(
         `${guard}{ let k = k0 + ${p}k${s}; ${reg} = select(vec4<f32>(0.0), ${p}_load4(${p}_bs, ${line}, k), k < s.k_end); }`,
       );
-      store.push(`${guard}{ ${sm}[(buf * ${bk * width}u + ${p}k${s} * ${width}u + ${p}o${s}) >> 2u] = ${reg}; }`);
+      store.push(
+        `${guard}{ ${sm}[(buf * ${bk * width}u + ${p}k${s} * ${width}u + ${p}o${s}) >> 2u] = ${reg}; }`,
+      );
     } else if (op.vec === 'k') {
       // Vectors along k: idx -> (outer row, 4-wide k chunk); transposed into k-major rows.
       const chunks = bk / 4;
@@ -99,9 +99,7 @@ function tileCode(p: 'a' | 'b', op: GemmOperand, ext: number, bk: number, thread
       const stores = C4.map(
         (c, i) => `let f${i} = f + ${i * width}u; ${sm}[f${i} >> 2u][f${i} & 3u] = ${reg}.${c};`,
       ).join(' ');
-      store.push(
-        `${guard}{ let f = buf * ${bk * width}u + ${p}k${s} * ${width}u + ${p}o${s}; ${stores} }`,
-      );
+      store.push(`${guard}{ let f = buf * ${bk * width}u + ${p}k${s} * ${width}u + ${p}o${s}; ${stores} }`);
     } else {
       // Scalars, outer-fastest for B (n usually contiguous) and k-fastest for A.
       if (p === 'b') setup.push(`let ${p}o${s} = ${idx} % ${ext}u;`, `let ${p}k${s} = ${idx} / ${ext}u;`);
@@ -127,7 +125,6 @@ export function tiledGemmKernel(
   epi: GemmEpilogue,
   vecC: boolean,
   cfg: TiledConfig,
-  unroll: boolean,
 ): KernelSpec {
   const { bm, bn, bk, tm, tn } = cfg;
   const threads = tiledThreads(cfg);
@@ -148,7 +145,7 @@ export function tiledGemmKernel(
   }
   const decl = accNames.flat().map((n) => `var ${n} = vec4<f32>(0.0);`);
 
-  // One k step of the block product; `kk` is a literal when unrolled, the loop variable if not.
+  // One k step of the block product, for literal `kk` (the BK steps are unrolled).
   const step = (kk: string, tag: string): string[] => {
     const lines: string[] = [];
     for (let r = 0; r < rowStrips; r++) {
@@ -166,9 +163,7 @@ export function tiledGemmKernel(
     }
     return lines;
   };
-  const inner = unroll
-    ? Array.from({ length: bk }, (_, kk) => step(`${kk}u`, `${kk}`)).flat()
-    : [`for (var kk = 0u; kk < ${bk}u; kk++) {`, ...step('kk', '').map((l) => '  ' + l), '}'];
+  const inner = Array.from({ length: bk }, (_, kk) => step(`${kk}u`, `${kk}`)).flat();
 
   const stores: string[] = [];
   for (let r = 0; r < rowStrips; r++) {
@@ -180,11 +175,15 @@ export function tiledGemmKernel(
         const n = `n_t + tx * 4u + ${c * colStride}u`;
         const values = C4.map((comp, j) => `epilogue(s.zb, m, n + ${j}u, ${acc}.${comp})`);
         if (vecC) {
-          stores.push(`    { let n = ${n}; if (n < params.N) { c[(s.c_base + m * params.N + n) >> 2u] = vec4<f32>(${values.join(', ')}); } }`);
+          stores.push(
+            `    { let n = ${n}; if (n < params.N) { c[(s.c_base + m * params.N + n) >> 2u] = vec4<f32>(${values.join(', ')}); } }`,
+          );
         } else {
           stores.push(`    { let n = ${n};`);
           C4.forEach((_, j) =>
-            stores.push(`      if (n + ${j}u < params.N) { c[s.c_base + m * params.N + n + ${j}u] = ${values[j]}; }`),
+            stores.push(
+              `      if (n + ${j}u < params.N) { c[s.c_base + m * params.N + n + ${j}u] = ${values[j]}; }`,
+            ),
           );
           stores.push('    }');
         }
@@ -194,7 +193,7 @@ export function tiledGemmKernel(
   }
 
   return kernel({
-    name: `gemm_tiled${bm}x${bn}${unroll ? 'u' : ''}_${a.key}_${b.key}_${epi.key}_${vecC ? 'c4' : 'c1'}`,
+    name: `gemm_tiled${bm}x${bn}_${a.key}_${b.key}_${epi.key}_${vecC ? 'c4' : 'c1'}`,
     bindings: [
       ...a.bindings,
       ...b.bindings,

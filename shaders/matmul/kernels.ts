@@ -45,15 +45,14 @@ export function gemmKernel(
   epi: GemmEpilogue,
   vecC: boolean,
   m: number,
-  unroll = true,
 ): KernelSpec {
   const wide = variant === 'register' ? registerWorkgroup(m) : null;
-  const key = `${variant}|${a.key}|${b.key}|${epi.key}|${vecC}|${unroll}|${wide}`;
+  const key = `${variant}|${a.key}|${b.key}|${epi.key}|${vecC}|${wide}`;
   let spec = cache.get(key);
   if (!spec) {
     if (variant === 'naive') spec = naiveGemmKernel(a, b, epi);
     else if (variant === 'register') spec = registerGemmKernel(a, b, epi, vecC, registerWorkgroup(m));
-    else spec = tiledGemmKernel(a, b, epi, vecC, variant === 'tiled64' ? TILED_64 : TILED_128, unroll);
+    else spec = tiledGemmKernel(a, b, epi, vecC, variant === 'tiled64' ? TILED_64 : TILED_128);
     cache.set(key, spec);
   }
   return spec;

@@ -83,7 +83,12 @@ export function linearReference(
 }
 
 /** out[c] = sum over o, i of x[o][c][i] (bias gradients, split-K partial sums). */
-export function sumOuterInnerReference(x: ArrayLike<number>, outer: number, channels: number, inner: number): number[] {
+export function sumOuterInnerReference(
+  x: ArrayLike<number>,
+  outer: number,
+  channels: number,
+  inner: number,
+): number[] {
   const out = new Array<number>(channels).fill(0);
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {

@@ -82,7 +82,14 @@ export function groupNormInputGradKernel(wg: number, hasWeight: boolean): Kernel
   const gw = hasWeight ? 'dy[base + j] * w[c0 + j / params.S]' : 'dy[base + j]';
   spec = kernel({
     name: `group_norm_dx_${wg}${hasWeight ? '_w' : ''}`,
-    bindings: [read('x'), ...(hasWeight ? [read('w')] : []), read('dy'), read('mean'), read('rstd'), write('dx')],
+    bindings: [
+      read('x'),
+      ...(hasWeight ? [read('w')] : []),
+      read('dy'),
+      read('mean'),
+      read('rstd'),
+      write('dx'),
+    ],
     params: PARAMS,
     workgroupSize: [wg, 1, 1],
     body: `${ROW_REDUCE_WGSL}

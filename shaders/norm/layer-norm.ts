@@ -27,7 +27,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
 const forwardCache = new Map<string, KernelSpec>();
 
-export function layerNormForwardKernel(wg: readonly [number, number], hasWeight: boolean, hasBias: boolean): KernelSpec {
+export function layerNormForwardKernel(
+  wg: readonly [number, number],
+  hasWeight: boolean,
+  hasBias: boolean,
+): KernelSpec {
   const key = `${wg}|${hasWeight}|${hasBias}`;
   let spec = forwardCache.get(key);
   if (spec) return spec;
@@ -79,7 +83,14 @@ export function layerNormInputGradKernel(wg: readonly [number, number], hasWeigh
   const gw = hasWeight ? 'dy[base + j] * w[j]' : 'dy[base + j]';
   spec = kernel({
     name: `layer_norm_dx_${wg[0]}x${wg[1]}${hasWeight ? '_w' : ''}`,
-    bindings: [read('x'), ...(hasWeight ? [read('w')] : []), read('dy'), read('mean'), read('rstd'), write('dx')],
+    bindings: [
+      read('x'),
+      ...(hasWeight ? [read('w')] : []),
+      read('dy'),
+      read('mean'),
+      read('rstd'),
+      write('dx'),
+    ],
     params: [
       { name: 'R', type: 'u32' },
       { name: 'C', type: 'u32' },

@@ -56,7 +56,11 @@ function gradInputs(p: AttnProblem) {
 const FAMILIES = ['tiled', 'rowwise'] as const;
 
 /** Backward with a random cotangent, both kernel families, against the analytic reference. */
-async function gradsVsReference(p: AttnProblem, seed: number, options: { biasBatchModulo?: boolean } = {}) {
+async function gradsVsReference(
+  p: AttnProblem,
+  seed: number,
+  options: { biasBatchModulo?: boolean; keySplits?: number } = {},
+) {
   const random = rng(seed);
   const { B, H, Lq, Dv } = p.dims;
   const cot = f32Array(B * H * Lq * Dv, random);
@@ -142,6 +146,9 @@ describe(`fused attention backward (${platformName})`, () => {
       [3, 9],
     ]);
     await gradsVsReference(p, 1);
+    // The tiled dQ split over keys (partial sums), with a bias whose gradient needs dS.
+    p.terms = [randomTerm(random, [1, 2, 10, 70])];
+    await gradsVsReference(p, 3, { keySplits: 3 });
   });
 
   it('Swin windows (rel bias + shift mask) vs the analytic reference, bias grads included', async () => {

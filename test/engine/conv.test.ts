@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Conv2dOptions, type MatmulVariant, conv2d, tensor, tidyAsync } from '../../engine/index.js';
+import {
+  type Conv2dOptions,
+  type MatmulVariant,
+  backward,
+  conv2d,
+  tensor,
+  tidyAsync,
+} from '../../engine/index.js';
 import { type Conv2dGeometry, conv2dReference } from '../../shaders/conv/reference.js';
 import golden from '../fixtures/golden/conv.json';
 import { type GoldenFile, checkGolden, goldenCase } from '../util/golden.js';
@@ -23,18 +30,41 @@ interface ConvCase {
 
 function geometry(o: ConvCase['opt']): Conv2dGeometry {
   const p = (v: number | undefined, d: number): [number, number] => [v ?? d, v ?? d];
-  return { stride: p(o.stride, 1), padding: p(o.padding, 0), dilation: p(o.dilation, 1), groups: o.groups ?? 1 };
+  return {
+    stride: p(o.stride, 1),
+    padding: p(o.padding, 0),
+    dilation: p(o.dilation, 1),
+    groups: o.groups ?? 1,
+  };
 }
 
 const CASES: ConvCase[] = [
   { name: '3x3 stride 1 padding 1', x: [2, 3, 5, 6], w: [4, 3, 3, 3], bias: true, opt: { padding: 1 } },
-  { name: '3x3 stride 2 padding 1', x: [1, 3, 7, 6], w: [4, 3, 3, 3], bias: true, opt: { stride: 2, padding: 1 } },
+  {
+    name: '3x3 stride 2 padding 1',
+    x: [1, 3, 7, 6],
+    w: [4, 3, 3, 3],
+    bias: true,
+    opt: { stride: 2, padding: 1 },
+  },
   { name: '3x3 stride 1 padding 0, no bias', x: [1, 2, 5, 5], w: [3, 2, 3, 3], bias: false, opt: {} },
   { name: '1x1 (a plain matmul, vec4 reads)', x: [2, 4, 2, 4], w: [8, 4, 1, 1], bias: true, opt: {} },
   { name: '1x1 odd sizes', x: [1, 3, 3, 3], w: [5, 3, 1, 1], bias: true, opt: {} },
   { name: '1x1 stride 2', x: [1, 4, 5, 5], w: [3, 4, 1, 1], bias: true, opt: { stride: 2 } },
-  { name: '4x4 stride 4 (Swin patch embed)', x: [1, 3, 8, 8], w: [5, 3, 4, 4], bias: true, opt: { stride: 4 } },
-  { name: 'groups 2, dilation 2', x: [1, 4, 6, 5], w: [6, 2, 3, 3], bias: true, opt: { padding: 2, dilation: 2, groups: 2 } },
+  {
+    name: '4x4 stride 4 (Swin patch embed)',
+    x: [1, 3, 8, 8],
+    w: [5, 3, 4, 4],
+    bias: true,
+    opt: { stride: 4 },
+  },
+  {
+    name: 'groups 2, dilation 2',
+    x: [1, 4, 6, 5],
+    w: [6, 2, 3, 3],
+    bias: true,
+    opt: { padding: 2, dilation: 2, groups: 2 },
+  },
   { name: 'depthwise 3x3', x: [2, 4, 5, 5], w: [4, 1, 3, 3], bias: true, opt: { padding: 1, groups: 4 } },
   { name: '1x1 grouped', x: [1, 4, 3, 4], w: [6, 2, 1, 1], bias: false, opt: { groups: 2 } },
 ];
@@ -101,11 +131,37 @@ describe(`conv2d (${platformName})`, () => {
 describe(`conv2d golden values from PyTorch (${platformName})`, () => {
   for (const c of file.cases) {
     it(c.name, async () => {
-      const p = c.params as { stride: number; padding: number; dilation: number; groups: number; bias: boolean };
+      const p = c.params as {
+        stride: number;
+        padding: number;
+        dilation: number;
+        groups: number;
+        bias: boolean;
+      };
       const options = { stride: p.stride, padding: p.padding, dilation: p.dilation, groups: p.groups };
       await checkGolden(goldenCase(file, c.name), (x, w, b) => conv2d(x, w, p.bias ? b : null, options));
     });
   }
+});
+
+describe(`conv2d memory (${platformName})`, () => {
+  it('forward and backward free every intermediate buffer', async () => {
+    const eng = await useEngine();
+    await eng.sync();
+    const before = eng.pool.snapshot().liveBytes;
+    await tidyAsync(async () => {
+      const x = tensor(randomArray(2 * 4 * 5 * 5, rng(1)), [2, 4, 5, 5]);
+      const w = tensor(randomArray(6 * 2 * 3 * 3, rng(2)), [6, 2, 3, 3]);
+      const b = tensor(randomArray(6, rng(3)), [6]);
+      for (const t of [x, w, b]) t.requiresGrad = true;
+      const out = conv2d(x, w, b, { stride: 2, padding: 1, groups: 2 });
+      backward(out, tensor(randomArray(out.size, rng(4)), out.shape));
+      for (const t of [x, w, b]) t.grad?.dispose();
+      await out.data();
+    });
+    await eng.sync();
+    expect(eng.pool.snapshot().liveBytes).toBe(before);
+  });
 });
 
 describe(`conv2d forward sanity (${platformName})`, () => {

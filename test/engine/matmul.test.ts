@@ -3,6 +3,7 @@ import {
   type GemmVariant,
   type MatmulOptions,
   type Tensor,
+  backward,
   chooseGemmPlan,
   linear,
   matmul,
@@ -46,7 +47,8 @@ function logicalData(stored: readonly number[], o: Operand): number[] {
   const [r, c] = s.slice(-2) as [number, number];
   const out = new Array<number>(stored.length);
   for (let b = 0; b < stored.length / (r * c); b++) {
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[b * r * c + j * r + i] = stored[b * r * c + i * c + j]!;
+    for (let i = 0; i < r; i++)
+      for (let j = 0; j < c; j++) out[b * r * c + j * r + i] = stored[b * r * c + i * c + j]!;
   }
   return out;
 }
@@ -61,7 +63,11 @@ async function checkForward(a: Operand, b: Operand, options: MatmulOptions, seed
   const bData = randomArray(size(b.shape), random);
   const ref = matmulReference(logicalData(aData, a), a.shape, logicalData(bData, b), b.shape);
   await tidyAsync(async () => {
-    const out = matmul(view(tensor(aData, storedShape(a)), a), view(tensor(bData, storedShape(b)), b), options);
+    const out = matmul(
+      view(tensor(aData, storedShape(a)), a),
+      view(tensor(bData, storedShape(b)), b),
+      options,
+    );
     expect(out.shape).toEqual(ref.shape);
     expectClose(await out.data(), ref.data, { atol: 1e-5, rtol: 1e-4 });
   });
@@ -165,7 +171,8 @@ describe(`matmul gradients (${platformName})`, () => {
           { data: randomArray(size(b.shape), random), shape: storedShape(b) },
         ],
         op: (x, y) => matmul(view(x, a), view(y, b)),
-        ref: ([x, y]) => matmulReference(logicalData([...x!], a), a.shape, logicalData([...y!], b), b.shape).data,
+        ref: ([x, y]) =>
+          matmulReference(logicalData([...x!], a), a.shape, logicalData([...y!], b), b.shape).data,
       });
     });
   }
@@ -195,6 +202,30 @@ describe(`matmul gradients (${platformName})`, () => {
       op: (x, w) => linear(transpose(x), w),
       ref: ([x, w]) => linearReference(logicalData([...x!], { shape: [4, 5], t: true }), [4, 5], w!, 3),
     });
+  });
+});
+
+describe(`matmul memory (${platformName})`, () => {
+  it('forward and backward free every intermediate buffer', async () => {
+    const eng = await useEngine();
+    await eng.sync();
+    const before = eng.pool.snapshot().liveBytes;
+    await tidyAsync(async () => {
+      const a = tensor(randomArray(2 * 4 * 5, rng(1)), [2, 1, 4, 5]);
+      const b = tensor(randomArray(3 * 5 * 6, rng(2)), [3, 5, 6]);
+      const w = tensor(randomArray(7 * 6, rng(3)), [7, 6]);
+      const bias = tensor(randomArray(7, rng(4)), [7]);
+      for (const t of [a, b, w, bias]) t.requiresGrad = true;
+      const out = linear(matmul(a, transpose(transpose(b))), w, bias);
+      backward(out, tensor(randomArray(out.size, rng(5)), out.shape));
+      for (const t of [a, b, w, bias]) {
+        expect(t.grad?.shape).toEqual(t.shape);
+        t.grad?.dispose();
+      }
+      await out.data();
+    });
+    await eng.sync();
+    expect(eng.pool.snapshot().liveBytes).toBe(before);
   });
 });
 

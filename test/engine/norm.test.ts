@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  backward,
   groupNorm,
   groupNormForward,
   layerNorm,
@@ -150,6 +151,28 @@ describe(`groupNorm (${platformName})`, () => {
   });
 });
 
+describe(`norm memory (${platformName})`, () => {
+  it('forward and backward free every intermediate buffer, statistics included', async () => {
+    const eng = await useEngine();
+    await eng.sync();
+    const before = eng.pool.snapshot().liveBytes;
+    await tidyAsync(async () => {
+      const x = tensor(randomArray(2 * 4 * 6, rng(1)), [2, 4, 6]);
+      const w = tensor(randomArray(6, rng(2)), [6]);
+      const gw = tensor(randomArray(4, rng(3)), [4]);
+      for (const t of [x, w, gw]) t.requiresGrad = true;
+      const out = groupNorm(layerNorm(x, w, null), 2, gw, null);
+      backward(out, tensor(randomArray(out.size, rng(4)), out.shape));
+      for (const t of [x, w, gw]) t.grad?.dispose();
+      await out.data();
+      // Without autograd the statistics are freed at once.
+      await layerNorm(tensor([1, 2, 3], [3])).data();
+    });
+    await eng.sync();
+    expect(eng.pool.snapshot().liveBytes).toBe(before);
+  });
+});
+
 describe(`norm golden values from PyTorch (${platformName})`, () => {
   for (const c of file.cases) {
     it(c.name, async () => {
@@ -158,7 +181,9 @@ describe(`norm golden values from PyTorch (${platformName})`, () => {
       if (c.name.startsWith('ln')) {
         await checkGolden(g, (x, w, b) => layerNorm(x, p.affine ? w : null, p.affine ? b : null, p.eps));
       } else {
-        await checkGolden(g, (x, w, b) => groupNorm(x, p.groups!, p.affine ? w : null, p.affine ? b : null, p.eps));
+        await checkGolden(g, (x, w, b) =>
+          groupNorm(x, p.groups!, p.affine ? w : null, p.affine ? b : null, p.eps),
+        );
       }
     });
   }

@@ -18,8 +18,8 @@ import { useEngine } from '../util/engine.js';
  * encoder, 4 GroupNorms and 3 decoder layers vs float64; the attention-mask logits keep a margin
  * of 2e-3 of their scale from 0, far above this noise, so every mask bit agrees.
  */
-const FORWARD_TOL = 2e-4;
-const GRAD_TOL = 2e-3;
+const FORWARD_TOL = 2e-5;
+const GRAD_TOL = 1e-4;
 
 interface FixtureConfig {
   batch: number;

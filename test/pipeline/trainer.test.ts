@@ -106,7 +106,9 @@ describe('trainer', () => {
     const model = new TinyMaskNet(3);
     const task = new TinyTask(model, { nanOnCall: 5 });
     const config = tinyConfig({ ...SOLVER, maxIter: 8, logPeriod: 4, checkpointPeriod: 2 });
-    const error = await train({ config, task, data: openStream(dataset, 2, 11), outDir: dir }).catch((e) => e);
+    const error = await train({ config, task, data: openStream(dataset, 2, 11), outDir: dir }).catch(
+      (e) => e,
+    );
     model.dispose();
     expect(error).toBeInstanceOf(TrainingDivergedError);
     const diverged = error as TrainingDivergedError;
@@ -140,7 +142,9 @@ describe('trainer', () => {
       'model_0000004.safetensors',
       'model_0000005.safetensors',
     ]);
-    expect(readFileSync(join(dir, 'last_checkpoint'), 'utf8').trim()).toBe('checkpoints/model_0000005.safetensors');
+    expect(readFileSync(join(dir, 'last_checkpoint'), 'utf8').trim()).toBe(
+      'checkpoints/model_0000005.safetensors',
+    );
     expect(result.lastCheckpoint).toBe(join(dir, 'checkpoints', 'model_0000005.safetensors'));
     const final = readCheckpointFile(join(dir, 'model_final.safetensors'));
     expect(final.iteration).toBe(5);

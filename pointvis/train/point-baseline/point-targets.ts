@@ -43,7 +43,10 @@ export function pointTargetTables(
   const inverseCounts = new Float32Array(batch * maxTargets);
   targets.forEach((target, b) => {
     const points = target.points;
-    if (!points) throw new RangeError(`image ${b} of the batch has mask targets; the point baselines need point targets`);
+    if (!points)
+      throw new RangeError(
+        `image ${b} of the batch has mask targets; the point baselines need point targets`,
+      );
     labels.set(target.labels, b * maxTargets);
     const n = points.labels.length;
     for (let p = 0; p < n; p++) {

@@ -1,0 +1,16 @@
+import { startNodeEngine } from '../runners/node/engine.js';
+import { attention, backward, engine, keep, randn, tensor, tidy } from '../engine/index.js';
+const eng = await startNodeEngine();
+const [B, H, Lq, Lk, D] = [1, 8, 100, 4096, 32];
+const q = keep(randn([B, H, Lq, D], { seed: 1 })), k = keep(randn([B, H, Lk, D], { seed: 2 })), v = keep(randn([B, H, Lk, D], { seed: 3 }));
+const md = new Uint32Array(B * H * Lq * Lk); for (let i = 0; i < md.length; i++) md[i] = (Math.imul(i, 2654435761) >>> 0) % 10 < 7 ? 1 : 0;
+const mask = keep(tensor(md, [B * H, Lq, Lk], 'u32'));
+const g = keep(randn([B, H, Lq, D], { seed: 4 }));
+for (const t of [q, k, v]) t.requiresGrad = true;
+const step = () => tidy(() => { const o = attention(q, k, v, { mask }); backward(o, g); for (const t of [q, k, v]) { t.grad?.dispose(); t.grad = null; } });
+step(); await eng.sync();
+eng.startProfiling();
+step(); step();
+await eng.sync();
+for (const t of await eng.stopProfiling()) console.log(t.kernel.padEnd(45), t.dispatches, (t.totalMs / t.dispatches).toFixed(1));
+process.exit(0);

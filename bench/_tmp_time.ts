@@ -1,0 +1,32 @@
+import { startNodeEngine } from '../runners/node/engine.js';
+import { engine, tidy, tidyAsync, backward, noGrad } from '../engine/index.js';
+import { synthTrainBatch, synthTrainingSamples } from './model.js';
+import { loadConfigFile } from '../pointvis/io/config-file.js';
+import { criterionFromConfig, mask2formerFromConfig, trainStep, disposeTrainStepResult } from '../model/mask2former/index.js';
+import { buildOptimizer } from '../pointvis/train/param-groups.js';
+await startNodeEngine();
+const overrides = process.argv.slice(2);
+const cfg = loadConfigFile('configs/mask2former/cpu-tiny.yaml', overrides);
+const model = mask2formerFromConfig(cfg);
+const batch = tidy(() => synthTrainBatch(cfg, synthTrainingSamples(2, 7)));
+const criterion = criterionFromConfig(cfg);
+const { optimizer } = buildOptimizer(model, cfg.solver);
+const stream = engine().stream;
+const counts = new Map<string, number>();
+const orig = stream.dispatch.bind(stream);
+stream.dispatch = ((spec, ...rest) => { counts.set(spec.name, (counts.get(spec.name) ?? 0) + 1); return orig(spec, ...rest); }) as typeof stream.dispatch;
+async function phase(name: string, fn: () => Promise<void>) {
+  counts.clear();
+  const t0 = performance.now();
+  await fn();
+  await engine().sync();
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  console.log(name, ((performance.now() - t0)).toFixed(0), 'ms', total, 'dispatches');
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, 12);
+}
+await phase('warm step', async () => disposeTrainStepResult(await trainStep(model, criterion, optimizer, batch, { step: 0 })));
+console.log(await phase('forward', async () => { await tidyAsync(async () => { noGrad(() => model.forward(batch.images)); }); }));
+await phase('forward+criterion', async () => { await tidyAsync(async () => { noGrad(() => criterion.forward(model.forward(batch.images), batch.targets)); }); });
+console.log(await phase('step', async () => disposeTrainStepResult(await trainStep(model, criterion, optimizer, batch, { step: 1 }))));
+await phase('step', async () => disposeTrainStepResult(await trainStep(model, criterion, optimizer, batch, { step: 2 })));
+process.exit(0);
