@@ -539,7 +539,7 @@ function fusedBackward(
       );
       if (partial !== buf) {
         // Σ over the key splits into dQ; dS (if any) moves to where the code below reads it.
-        sumOuterInnerInto(partial, buf, nSplit, nq, 1);
+        sumOuterInnerInto(partial, buf, 1, nq, 1);
         if (wantDs) engine().stream.copy(partial.buffer, nSplit * nq * 4, buf.buffer, nq * 4, rows * Lk * 4);
         partial.dispose();
       }

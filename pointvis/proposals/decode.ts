@@ -12,7 +12,7 @@ function setRunBits(rle: Rle, out: Uint32Array, offset: number): void {
   rle.counts.forEach((count, i) => {
     const end = start + count;
     if (i % 2 === 1) {
-      for (let p = start; p < end; ) {
+      for (let p = start; p < end;) {
         const x = Math.floor(p / height);
         const y0 = p - x * height;
         const y1 = Math.min(height, y0 + (end - p));

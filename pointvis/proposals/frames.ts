@@ -69,7 +69,12 @@ export function videoInput(framesRoot: string, video: YtvisVideo, options: Frame
         height: frame.height,
         width: frame.width,
         instances: [],
-        source: { file: videoFramePath(framesRoot, video, t), id: video.id, frame: t, annotations: options.dataFile },
+        source: {
+          file: videoFramePath(framesRoot, video, t),
+          id: video.id,
+          frame: t,
+          annotations: options.dataFile,
+        },
       };
       const plan = {
         resized,

@@ -69,7 +69,10 @@ export async function videoProposals(
       const q1 = Math.min(Q, q0 + block);
       const part = await tidyAsync(async () => {
         const p = minvisProposals(
-          { predLogits: slice(tracked.predLogits, 1, q0, q1), predMasks: slice(tracked.predMasks, 1, q0, q1) },
+          {
+            predLogits: slice(tracked.predLogits, 1, q0, q1),
+            predMasks: slice(tracked.predMasks, 1, q0, q1),
+          },
           geometry,
           { size },
         );

@@ -61,9 +61,12 @@ export function mergeProposalShards(dir: string, options: MergeOptions = {}): Pr
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length > 0) {
-    throw new PointvisDataError(`shards ${missing.map((i) => `${i}/${count}`).join(', ')} have not finished`, {
-      file: dir,
-    });
+    throw new PointvisDataError(
+      `shards ${missing.map((i) => `${i}/${count}`).join(', ')} have not finished`,
+      {
+        file: dir,
+      },
+    );
   }
   const seen = new Map<number, number>();
   for (const [i, manifest] of byIndex) {
@@ -74,7 +77,9 @@ export function mergeProposalShards(dir: string, options: MergeOptions = {}): Pr
       seen.set(id, i);
       const path = join(dir, videoProposalFileName(id));
       if (!existsSync(path)) {
-        throw new PointvisDataError(`video ${id} of shard ${i}/${count} has no proposals file`, { file: path });
+        throw new PointvisDataError(`video ${id} of shard ${i}/${count} has no proposals file`, {
+          file: path,
+        });
       }
       if (options.verify ?? true) readVideoProposals(path);
     }

@@ -8,12 +8,7 @@ import {
 } from '../formats/json-path';
 import { decompressRle } from '../rle';
 import { checkCountsSum } from '../rle/codec';
-import {
-  PROPOSALS_FORMAT,
-  PROPOSALS_VERSION,
-  type ProposalEntry,
-  type VideoProposalFile,
-} from './types';
+import { PROPOSALS_FORMAT, PROPOSALS_VERSION, type ProposalEntry, type VideoProposalFile } from './types';
 
 function sizePair(value: unknown, path: JsonPath): [number, number] {
   const pair = expectArray(value, path);
@@ -21,7 +16,12 @@ function sizePair(value: unknown, path: JsonPath): [number, number] {
   return [expectInteger(pair[0], path.part(0), 1), expectInteger(pair[1], path.part(1), 1)];
 }
 
-function parseEntry(value: unknown, path: JsonPath, frames: number, maskSize: [number, number]): ProposalEntry {
+function parseEntry(
+  value: unknown,
+  path: JsonPath,
+  frames: number,
+  maskSize: [number, number],
+): ProposalEntry {
   const record = expectObject(value, path);
   const frameList = (key: string) => {
     const list = expectArray(record[key], path.key(key));
@@ -56,7 +56,8 @@ export function parseVideoProposals(value: unknown, file: string): VideoProposal
     root.key('format').fail(`not a proposals file (format ${JSON.stringify(record.format)})`);
   }
   const version = expectInteger(record.version, root.key('version'));
-  if (version !== PROPOSALS_VERSION) root.key('version').fail(`version ${version} is not ${PROPOSALS_VERSION}`);
+  if (version !== PROPOSALS_VERSION)
+    root.key('version').fail(`version ${version} is not ${PROPOSALS_VERSION}`);
   const frames = expectInteger(record.frames, root.key('frames'), 1);
   const maskSize = sizePair(record.mask_size, root.key('mask_size'));
   const proposals = expectArray(record.proposals, root.key('proposals'));

@@ -1,7 +1,14 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PointvisDataError } from '../errors';
-import { expectArray, expectInteger, expectObject, expectString, JsonPath, readJsonFile } from '../formats/json-path';
+import {
+  expectArray,
+  expectInteger,
+  expectObject,
+  expectString,
+  JsonPath,
+  readJsonFile,
+} from '../formats/json-path';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { parseVideoProposals } from './parse';
 import type { ProposalIndex, VideoProposalFile } from './types';

@@ -135,7 +135,10 @@ const PROBLEMS = { pointvis: videoProblems, pf: frameProblems, visc: viscProblem
  * Matches a batch of videos: every problem's costs in one matcher call (one cost pass, one
  * batched Hungarian dispatch), then each object's proposal per frame.
  */
-export async function chooseProposals(batch: readonly PreparedVideo[], o: ChooseOptions): Promise<ObjectChoices[]> {
+export async function chooseProposals(
+  batch: readonly PreparedVideo[],
+  o: ChooseOptions,
+): Promise<ObjectChoices[]> {
   const choices = batch.map(emptyChoices);
   const problems: Problem[] = [];
   batch.forEach((v, b) => {

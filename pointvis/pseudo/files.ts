@@ -61,7 +61,10 @@ export function mergePseudoShards(out: string): PseudoRunResult {
     const m = pattern.exec(name);
     return m ? [{ path: join(dir, name), index: Number(m[1]), count: Number(m[2]) }] : [];
   });
-  if (shards.length === 0) throw new PointvisDataError(`no shard outputs ${basename(stem(out))}.shard-<i>-of-<n>.json`, { file: dir });
+  if (shards.length === 0)
+    throw new PointvisDataError(`no shard outputs ${basename(stem(out))}.shard-<i>-of-<n>.json`, {
+      file: dir,
+    });
   const count = shards[0]!.count;
   const missing = Array.from({ length: count }, (_, i) => i).filter(
     (i) => !shards.some((s) => s.index === i && s.count === count),
@@ -73,12 +76,18 @@ export function mergePseudoShards(out: string): PseudoRunResult {
     );
   }
   shards.sort((a, b) => a.index - b.index);
-  const parts = shards.map((s) => ({ dataset: loadYtvis(s.path), summary: readSummary(summaryPath(s.path)) }));
+  const parts = shards.map((s) => ({
+    dataset: loadYtvis(s.path),
+    summary: readSummary(summaryPath(s.path)),
+  }));
   const first = parts[0]!;
-  const settings = (s: PseudoSummary) => JSON.stringify([s.variant, s.lambda, s.score, s.presence, s.normalize]);
+  const settings = (s: PseudoSummary) =>
+    JSON.stringify([s.variant, s.lambda, s.score, s.presence, s.normalize]);
   for (const [i, p] of parts.entries()) {
     if (settings(p.summary) !== settings(first.summary)) {
-      throw new PointvisDataError(`shard ${i} was made with other settings than shard 0`, { file: shards[i]!.path });
+      throw new PointvisDataError(`shard ${i} was made with other settings than shard 0`, {
+        file: shards[i]!.path,
+      });
     }
     if (p.dataset.videos.length !== first.dataset.videos.length) {
       throw new PointvisDataError(`shard ${i} lists other videos than shard 0`, { file: shards[i]!.path });

@@ -12,6 +12,12 @@ export {
 } from './prepare';
 export { type ChooseOptions, type ObjectChoices, GPU_SOLVER, chooseProposals } from './choose';
 export { type LabelCounts, videoLabels, zeroCounts } from './labels';
-export { type GroundTruthLookup, type IouTotals, addVideoIou, groundTruthFrom, hasSegmentations } from './miou';
+export {
+  type GroundTruthLookup,
+  type IouTotals,
+  addVideoIou,
+  groundTruthFrom,
+  hasSegmentations,
+} from './miou';
 export { type PseudoRunOptions, type PseudoRunResult, runPseudoLabels } from './run';
 export { mergePseudoShards, shardOutputPath, summaryPath, writePseudoLabels } from './files';

@@ -29,7 +29,11 @@ export function zeroCounts(): LabelCounts {
  * segmentation in frame t is the chosen proposal's mask there (compressed RLE at the video's
  * size), null where nothing was chosen or the mask is empty. Updates `counts`.
  */
-export function videoLabels(v: PreparedVideo, choices: ObjectChoices, counts: LabelCounts): YtvisAnnotation[] {
+export function videoLabels(
+  v: PreparedVideo,
+  choices: ObjectChoices,
+  counts: LabelCounts,
+): YtvisAnnotation[] {
   const T = v.video.length;
   return v.annotations.map((annotation, j) => {
     const choice = choices[j]!;

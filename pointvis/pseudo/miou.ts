@@ -31,7 +31,11 @@ export function hasSegmentations(dataset: YtvisDataset): boolean {
   return objects.length > 0 && objects.every((a) => a.segmentations !== undefined);
 }
 
-function rleOf(seg: Segmentation | null | undefined, video: YtvisVideo, where: { file: string; field: string }): Rle | null {
+function rleOf(
+  seg: Segmentation | null | undefined,
+  video: YtvisVideo,
+  where: { file: string; field: string },
+): Rle | null {
   if (seg === null || seg === undefined) return null;
   const rle = toRle(seg, video.height, video.width, where);
   return rleArea(rle) > 0 ? rle : null;

@@ -13,10 +13,14 @@ function problemOf(err: PointvisDataError): string {
 
 /** "video V, object O, frame T" for a field path inside `annotations` / `point_frames`. */
 function objectContext(raw: unknown, field: string): string | null {
-  const m = /^(annotations|point_frames)\[(\d+)\](?:\.(?:points|segmentations|areas|bboxes)\[(\d+)\])?/.exec(field);
+  const m = /^(annotations|point_frames)\[(\d+)\](?:\.(?:points|segmentations|areas|bboxes)\[(\d+)\])?/.exec(
+    field,
+  );
   if (!m || typeof raw !== 'object' || raw === null) return null;
   const list = (raw as Record<string, unknown>)[m[1]!];
-  const record = Array.isArray(list) ? (list[Number(m[2])] as Record<string, unknown> | undefined) : undefined;
+  const record = Array.isArray(list)
+    ? (list[Number(m[2])] as Record<string, unknown> | undefined)
+    : undefined;
   if (typeof record !== 'object' || record === null) return null;
   const parts = [`video ${String(record.video_id)}`, `object ${String(record.id)}`];
   const frame = m[1] === 'point_frames' ? record.frame_index : m[3];

@@ -27,7 +27,11 @@ export function frameScore(entry: ProposalEntry, score: PseudoScore, t: number):
 }
 
 /** Checks that a proposals file belongs to the video (frame count, frame size). */
-export function checkProposalsMatchVideo(proposals: VideoProposalFile, video: YtvisVideo, source: string): void {
+export function checkProposalsMatchVideo(
+  proposals: VideoProposalFile,
+  video: YtvisVideo,
+  source: string,
+): void {
   const fail = (problem: string): never => {
     throw new PointvisDataError(`video ${video.id}: ${problem}`, { file: source });
   };

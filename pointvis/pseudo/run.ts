@@ -93,7 +93,13 @@ export async function runPseudoLabels(options: PseudoRunOptions): Promise<Pseudo
   let words = 0;
   for (const video of videos) {
     const proposals = options.proposals.read(video.id);
-    const prepared = prepareVideo(video, byVideo.get(video.id) ?? [], proposals, presence, options.proposalsSource);
+    const prepared = prepareVideo(
+      video,
+      byVideo.get(video.id) ?? [],
+      proposals,
+      presence,
+      options.proposalsSource,
+    );
     objects += prepared.annotations.length;
     if (proposals.proposals.length === 0) withoutProposals++;
     const w = wordsOf(proposals);

@@ -40,7 +40,13 @@ export function resizeFrame(frame: RgbFrame, height: number, width: number): Rgb
 }
 
 /** Nearest-neighbour resize of a row-major 0/1 mask. */
-export function resizeMask(mask: Uint8Array, h: number, w: number, height: number, width: number): Uint8Array {
+export function resizeMask(
+  mask: Uint8Array,
+  h: number,
+  w: number,
+  height: number,
+  width: number,
+): Uint8Array {
   const out = new Uint8Array(height * width);
   for (let y = 0; y < height; y++) {
     const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / height));
@@ -54,7 +60,8 @@ export function resizeMask(mask: Uint8Array, h: number, w: number, height: numbe
 /** Blends `color` over the mask (alpha) and paints its boundary solid, in place. */
 export function overlayMask(frame: RgbFrame, mask: Uint8Array, color: Rgb, alpha = 0.5): void {
   const { width, height, data } = frame;
-  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && mask[y * width + x] === 1;
+  const on = (x: number, y: number) =>
+    x >= 0 && y >= 0 && x < width && y < height && mask[y * width + x] === 1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (!on(x, y)) continue;

@@ -11,5 +11,11 @@ export {
   resizeFrame,
   resizeMask,
 } from './draw';
-export { type StripObject, type StripOptions, defaultStripHeight, pickStripFrames, renderStrip } from './strip';
+export {
+  type StripObject,
+  type StripOptions,
+  defaultStripHeight,
+  pickStripFrames,
+  renderStrip,
+} from './strip';
 export { type PseudoStripOptions, savePseudoStrip, savePseudoStrips } from './pseudo-strips';

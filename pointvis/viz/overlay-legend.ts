@@ -22,7 +22,11 @@ interface Placed {
 }
 
 /** `image` with legend rows added below it (the same picture when there are no entries). */
-export function appendLegend(image: RgbFrame, entries: readonly LegendEntry[], options: LegendOptions = {}): RgbFrame {
+export function appendLegend(
+  image: RgbFrame,
+  entries: readonly LegendEntry[],
+  options: LegendOptions = {},
+): RgbFrame {
   if (entries.length === 0) return image;
   const scale = options.scale ?? (image.width >= 320 ? 2 : 1);
   const background = options.background ?? [255, 255, 255];
@@ -51,7 +55,8 @@ export function appendLegend(image: RgbFrame, entries: readonly LegendEntry[], o
   for (const { entry, x: x0, row: r } of placed) {
     const y0 = image.height + margin + r * rowHeight;
     for (let y = y0; y < y0 + swatch; y++) {
-      for (let xx = x0; xx < Math.min(image.width, x0 + swatch); xx++) out.data.set(entry.color, (y * image.width + xx) * 3);
+      for (let xx = x0; xx < Math.min(image.width, x0 + swatch); xx++)
+        out.data.set(entry.color, (y * image.width + xx) * 3);
     }
     drawText(out, x0 + swatch + margin, y0 + scale, entry.label, ink, scale);
   }

@@ -75,7 +75,8 @@ export function overlayFrame(
     );
   }
   const out: RgbFrame = { width: frame.width, height: frame.height, data: frame.data.slice() };
-  for (const p of [...picked].reverse()) overlayMask(out, instanceFrameMask(instances, p.index, t), p.color, alpha);
+  for (const p of [...picked].reverse())
+    overlayMask(out, instanceFrameMask(instances, p.index, t), p.color, alpha);
   return out;
 }
 

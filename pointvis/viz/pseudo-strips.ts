@@ -11,7 +11,11 @@ export interface PseudoStripOptions {
   height?: number;
 }
 
-function stripObjects(video: YtvisVideo, annotations: readonly YtvisAnnotation[], file: string): StripObject[] {
+function stripObjects(
+  video: YtvisVideo,
+  annotations: readonly YtvisAnnotation[],
+  file: string,
+): StripObject[] {
   return annotations.map((a, j) => ({
     masks: video.file_names.map((_, t) => {
       const seg = a.segmentations?.[t];
@@ -37,9 +41,14 @@ export function savePseudoStrip(
     .filter((t) => annotations.some((a) => (a.points?.[t] ?? null) !== null));
   const shown = pickStripFrames(video.length, annotated, options.maxFrames ?? 8);
   const frames = video.file_names.map((_, t) =>
-    shown.includes(t) ? loadVideoFrame(framesRoot, video, t) : { width: video.width, height: video.height, data: new Uint8Array(0) },
+    shown.includes(t)
+      ? loadVideoFrame(framesRoot, video, t)
+      : { width: video.width, height: video.height, data: new Uint8Array(0) },
   );
-  const strip = renderStrip(frames, stripObjects(video, annotations, file), { frames: shown, height: options.height });
+  const strip = renderStrip(frames, stripObjects(video, annotations, file), {
+    frames: shown,
+    height: options.height,
+  });
   savePng(path, strip);
 }
 

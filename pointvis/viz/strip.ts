@@ -1,6 +1,15 @@
 import type { LabeledPoint } from '../formats/types';
 import type { RgbFrame } from '../frames';
-import { NEGATIVE, POSITIVE, type Rgb, drawPoint, objectColor, overlayMask, resizeFrame, resizeMask } from './draw';
+import {
+  NEGATIVE,
+  POSITIVE,
+  type Rgb,
+  drawPoint,
+  objectColor,
+  overlayMask,
+  resizeFrame,
+  resizeMask,
+} from './draw';
 
 /** One object in a strip: per frame its mask (row-major 0/1 at the frame's size) and points. */
 export interface StripObject {
@@ -26,7 +35,11 @@ export function defaultStripHeight(height: number): number {
  * A strip of a video's frames side by side with each object's mask overlaid in its colour and
  * its points drawn on top (green positive, red negative), as in the paper's Figure 3.
  */
-export function renderStrip(frames: readonly RgbFrame[], objects: readonly StripObject[], options: StripOptions = {}): RgbFrame {
+export function renderStrip(
+  frames: readonly RgbFrame[],
+  objects: readonly StripObject[],
+  options: StripOptions = {},
+): RgbFrame {
   if (frames.length === 0) throw new RangeError('renderStrip: no frames');
   const shown = options.frames ?? frames.map((_, t) => t);
   const first = frames[shown[0] ?? 0]!;
@@ -41,11 +54,22 @@ export function renderStrip(frames: readonly RgbFrame[], objects: readonly Strip
     const frame = resizeFrame(source, height, width);
     objects.forEach((o, j) => {
       const mask = o.masks[t];
-      if (mask) overlayMask(frame, resizeMask(mask, source.height, source.width, height, width), o.color ?? objectColor(j));
+      if (mask)
+        overlayMask(
+          frame,
+          resizeMask(mask, source.height, source.width, height, width),
+          o.color ?? objectColor(j),
+        );
     });
     for (const o of objects) {
       for (const [x, y, label] of o.points[t] ?? []) {
-        drawPoint(frame, (x * width) / source.width, (y * height) / source.height, label === 1 ? POSITIVE : NEGATIVE, radius);
+        drawPoint(
+          frame,
+          (x * width) / source.width,
+          (y * height) / source.height,
+          label === 1 ? POSITIVE : NEGATIVE,
+          radius,
+        );
       }
     }
     const x0 = i * (width + gap);

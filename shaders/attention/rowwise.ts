@@ -334,7 +334,7 @@ ${backwardHeader(d, dv)}
     ${decl('qv', d4, (c) => `load_q(qb, ${c}u) * params.scale`)}
     let gb = g_row(b, h, i);
     ${decl('gv', dv4, (c) => `load_g(gb, ${c}u)`)}
-    let use_mask = has_mask;
+    let use_mask = has_mask && info.y < 0.5;
     let bias_base = bias_row(b, h, i);
     let mask_base = mask_row(b, h, i);
     ${perKey(

@@ -2,7 +2,7 @@
  * Test inputs for `infer`: the synthetic tiny benchmark with its category ids renumbered (so
  * nothing may assume the generator's ids 1..8), and a stand-in image model that "sees" the
  * ground truth: each frame's queries hold the objects in a shuffled order (tracking has to undo
- * it), with mask logits ±10 from the ground-truth masks, class logits favouring the object's
+ * it), with mask logits from the ground-truth masks (±10, graded by coverage along boundaries), class logits favouring the object's
  * category and an embedding that identifies the object.
  */
 import { mkdtempSync } from 'node:fs';
@@ -126,17 +126,19 @@ export function groundTruthModel(
           embeddings[row * queries + k] = 1;
           const mask = k < objects.length ? masks[k]![t] : null;
           if (!mask) continue;
-          // Cell (i, j) of the mask grid looks at its centre in the padded input; the resized
-          // image maps back to the frame by nearest neighbour.
+          // Cell (i, j) covers stride × stride input pixels; its logit is 20·(covered fraction) − 10,
+          // so ±10 inside and outside and graded along the boundary. An input pixel of the
+          // resized image maps back to the frame by nearest neighbour; padding is outside.
           for (let i = 0; i < gh; i++) {
-            const y = (i + 0.5) * stride;
-            if (y >= ih) continue;
-            const oy = Math.floor((y * video.height) / ih);
             for (let j = 0; j < gw; j++) {
-              const x = (j + 0.5) * stride;
-              if (x >= iw) continue;
-              const ox = Math.floor((x * video.width) / iw);
-              if (mask[oy * video.width + ox]) maskLogits[(row * gh + i) * gw + j] = LOGIT;
+              let covered = 0;
+              for (let y = i * stride; y < (i + 1) * stride && y < ih; y++) {
+                const oy = Math.floor(((y + 0.5) * video.height) / ih);
+                for (let x = j * stride; x < (j + 1) * stride && x < iw; x++) {
+                  covered += mask[oy * video.width + Math.floor(((x + 0.5) * video.width) / iw)]!;
+                }
+              }
+              maskLogits[(row * gh + i) * gw + j] = LOGIT * ((2 * covered) / (stride * stride) - 1);
             }
           }
         }

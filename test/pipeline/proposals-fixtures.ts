@@ -123,7 +123,8 @@ export function standInModel(video: YtvisVideo, queries: StandInQueries, seed: n
             for (let x = 0; x < video.width; x++)
               if (mask[y * video.width + x]) masks[at + y * wp + x] = STAND_IN_LOGIT;
         logits.set(queries.logits[q]!, (i * Q + row) * C1);
-        for (let k = 0; k < D; k++) embeddings[(i * Q + row) * D + k] = base[q * D + k]! + 0.01 * (random() - 0.5);
+        for (let k = 0; k < D; k++)
+          embeddings[(i * Q + row) * D + k] = base[q * D + k]! + 0.01 * (random() - 0.5);
       });
     }
     next += n;

@@ -55,7 +55,11 @@ function queriesOf(dataset: YtvisDataset, video: YtvisVideo): StandInQueries {
   return { masks, logits };
 }
 
-function runOptions(s: SynthVideos, outDir: string, extra: Partial<ProposalRunOptions> = {}): ProposalRunOptions {
+function runOptions(
+  s: SynthVideos,
+  outDir: string,
+  extra: Partial<ProposalRunOptions> = {},
+): ProposalRunOptions {
   return {
     dataset: s.dataset,
     dataFile: s.dataFile,
@@ -93,7 +97,10 @@ describe('proposals: generation with a stand-in image model', () => {
       file.proposals.forEach((p, q) => {
         // Track q is query q although the stand-in shuffles the queries in every later frame.
         queries.masks[q]!.forEach((mask, t) => {
-          const stored = p.masks[t] === null ? null : decodeMask(decompressRle({ size: file.mask_size, counts: p.masks[t]! }));
+          const stored =
+            p.masks[t] === null
+              ? null
+              : decodeMask(decompressRle({ size: file.mask_size, counts: p.masks[t]! }));
           const want = mask && mask.includes(1) ? mask : null;
           expect(stored, `video ${video.id} query ${q} frame ${t}`).toEqual(want);
         });
@@ -117,7 +124,9 @@ describe('proposals: generation with a stand-in image model', () => {
       .slice(0, 2)
       .map(([, q]) => q)
       .sort((a, b) => a - b);
-    expect(readVideoProposals(join(out, `video-${video.id}.json`)).proposals.map((p) => p.query)).toEqual(best);
+    expect(readVideoProposals(join(out, `video-${video.id}.json`)).proposals.map((p) => p.query)).toEqual(
+      best,
+    );
   });
 
   it('round-trips a proposals file and packs its masks into the matcher layout', async () => {
@@ -136,7 +145,8 @@ describe('proposals: generation with a stand-in image model', () => {
     const ww = wordsPerRow(W);
     [1, 0].forEach((r, i) => {
       const counts = file.proposals[r]!.masks[2];
-      const mask = counts === null ? new Uint8Array(H * W) : decodeMask(decompressRle({ size: [H, W], counts }));
+      const mask =
+        counts === null ? new Uint8Array(H * W) : decodeMask(decompressRle({ size: [H, W], counts }));
       for (let y = 0; y < H; y++)
         for (let x = 0; x < W; x++) {
           const bit = (bits[(i * H + y) * ww + (x >> 5)]! >>> (x & 31)) & 1;
@@ -162,7 +172,10 @@ describe('proposals: shards', () => {
     for (const { file } of a.videos) {
       expect(readFileSync(join(split, file), 'utf8')).toBe(readFileSync(join(whole, file), 'utf8'));
     }
-    const names = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('video-')).sort();
+    const names = (dir: string) =>
+      readdirSync(dir)
+        .filter((n) => n.startsWith('video-'))
+        .sort();
     expect(names(split)).toEqual(names(whole));
   });
 
@@ -170,9 +183,13 @@ describe('proposals: shards', () => {
     const dir = tempDir();
     await runProposals(runOptions(synth, dir));
     rmSync(join(dir, `video-${synth.dataset.videos[1]!.id}.json`));
-    expect(() => mergeProposalShards(dir)).toThrow(new RegExp(`video ${synth.dataset.videos[1]!.id} of shard 0/1 has no proposals file`));
+    expect(() => mergeProposalShards(dir)).toThrow(
+      new RegExp(`video ${synth.dataset.videos[1]!.id} of shard 0/1 has no proposals file`),
+    );
     const store = new ProposalStore(dir);
-    expect(() => store.read(synth.dataset.videos[1]!.id)).toThrow(new RegExp(`no proposals for video ${synth.dataset.videos[1]!.id}`));
+    expect(() => store.read(synth.dataset.videos[1]!.id)).toThrow(
+      new RegExp(`no proposals for video ${synth.dataset.videos[1]!.id}`),
+    );
   });
 });
 
@@ -204,7 +221,11 @@ describe('proposals: bad frames', () => {
   });
 
   it('a video of one frame works', async () => {
-    const video = { ...synth.dataset.videos[0]!, length: 1, file_names: synth.dataset.videos[0]!.file_names.slice(0, 1) };
+    const video = {
+      ...synth.dataset.videos[0]!,
+      length: 1,
+      file_names: synth.dataset.videos[0]!.file_names.slice(0, 1),
+    };
     const dataset: YtvisDataset = {
       ...synth.dataset,
       videos: [video],

@@ -15,7 +15,14 @@ import { NEGATIVE, POSITIVE, objectColor, renderStrip } from '../../pointvis/viz
 import { register as registerProposals } from '../../runners/cli/commands/proposals.js';
 import { register as registerPseudo } from '../../runners/cli/commands/pseudo.js';
 import { useEngine } from '../util/engine.js';
-import { type SynthVideos, gtMasks, removeTempDirs, standInModel, synthVideos, tempDir } from './proposals-fixtures.js';
+import {
+  type SynthVideos,
+  gtMasks,
+  removeTempDirs,
+  standInModel,
+  synthVideos,
+  tempDir,
+} from './proposals-fixtures.js';
 import { writeGtProposals } from './pseudo-fixtures.js';
 
 let synth: SynthVideos;
@@ -65,24 +72,37 @@ describe('pointvis pseudo (CLI)', () => {
     const viz = join(dir, 'viz');
     const text = await cli([
       'pseudo',
-      '--proposals', proposals,
-      '--points', pointsFile,
-      '--out', out,
-      '--viz', viz,
-      '--viz-videos', '2',
-      '--frames', synth.framesRoot,
+      '--proposals',
+      proposals,
+      '--points',
+      pointsFile,
+      '--out',
+      out,
+      '--viz',
+      viz,
+      '--viz-videos',
+      '2',
+      '--frames',
+      synth.framesRoot,
     ]);
     expect(text).toMatch(/mIoU vs ground truth: 100\.00 over \d+ object-frames/);
     const summary = JSON.parse(readFileSync(join(dir, 'pseudo.summary.json'), 'utf8'));
     expect(summary.miou).toBe(1);
     expect(summary.lambda).toEqual([5, 5, 2]);
 
-    const source = pseudoLabelSource({ annotations: out, frameRoot: synth.framesRoot, pointAnnotations: pointsFile });
+    const source = pseudoLabelSource({
+      annotations: out,
+      frameRoot: synth.framesRoot,
+      pointAnnotations: pointsFile,
+    });
     expect(source.size).toBeGreaterThan(0);
     const sample = source.load(0);
     const video = synth.dataset.videos.find((v) => v.id === sample.source.id)!;
     for (const instance of sample.instances) {
-      const gt = gtMasks(video, synth.dataset.annotations.find((a) => a.id === instance.objectId)!);
+      const gt = gtMasks(
+        video,
+        synth.dataset.annotations.find((a) => a.id === instance.objectId)!,
+      );
       expect(instance.mask).toEqual(gt[sample.source.frame!]);
     }
 
@@ -106,16 +126,18 @@ describe('pointvis pseudo (CLI)', () => {
     expect(existsSync(join(dir, 'split.shard-1-of-2.json'))).toBe(true);
     const text = await cli(['pseudo', '--merge', '--out', join(dir, 'split.json')]);
     expect(text).toMatch(/pf, λ = 5,5,0/);
-    expect(loadYtvis(join(dir, 'split.json')).annotations).toEqual(loadYtvis(join(dir, 'whole.json')).annotations);
+    expect(loadYtvis(join(dir, 'split.json')).annotations).toEqual(
+      loadYtvis(join(dir, 'whole.json')).annotations,
+    );
   });
 
   it('refuses a per-frame points file unless matching per frame', async () => {
     const perFrame = join(tempDir(), 'per-frame.json');
     const { dropTrackIds, savePointFrames } = await import('../../pointvis/formats/index.js');
     savePointFrames(perFrame, dropTrackIds(loadYtvis(pointsFile)));
-    await expect(cli(['pseudo', '--proposals', tempDir(), '--points', perFrame, '--out', join(tempDir(), 'x.json')])).rejects.toThrow(
-      /per-frame points .* --variant pf/,
-    );
+    await expect(
+      cli(['pseudo', '--proposals', tempDir(), '--points', perFrame, '--out', join(tempDir(), 'x.json')]),
+    ).rejects.toThrow(/per-frame points .* --variant pf/);
   });
 });
 
@@ -152,11 +174,23 @@ describe('viz: strips', () => {
     for (let y = 2; y < 7; y++) for (let x = 1; x < 6; x++) mask[y * 10 + x] = 1;
     const strip = renderStrip(
       [frame, frame],
-      [{ masks: [mask, null], points: [[[3.5, 4.5, 1], [8.5, 1.5, 0]], null] }],
+      [
+        {
+          masks: [mask, null],
+          points: [
+            [
+              [3.5, 4.5, 1],
+              [8.5, 1.5, 0],
+            ],
+            null,
+          ],
+        },
+      ],
       { height: 16, gap: 2 },
     );
     expect([strip.width, strip.height]).toEqual([2 * 20 + 2, 16]);
-    const at = (x: number, y: number) => Array.from(strip.data.subarray((y * strip.width + x) * 3, (y * strip.width + x) * 3 + 3));
+    const at = (x: number, y: number) =>
+      Array.from(strip.data.subarray((y * strip.width + x) * 3, (y * strip.width + x) * 3 + 3));
     expect(at(7, 9)).toEqual([...POSITIVE]); // (3.5, 4.5) × 2
     expect(at(17, 3)).toEqual([...NEGATIVE]); // (8.5, 1.5) × 2
     const color = objectColor(0);

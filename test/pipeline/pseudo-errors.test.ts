@@ -61,7 +61,9 @@ describe('pseudo: bad points files', () => {
   it('an unknown category id names the video and the object', () => {
     const { dataset } = setup();
     dataset.annotations[0]!.category_id = 99;
-    expect(() => loadPointAnnotations(writeJson(dataset))).toThrow(/video 7, object 100: no category has id 99/);
+    expect(() => loadPointAnnotations(writeJson(dataset))).toThrow(
+      /video 7, object 100: no category has id 99/,
+    );
   });
 
   it('a per-frame point file (no track ids) reads as one-frame tracks, matched per frame', async () => {
@@ -71,7 +73,9 @@ describe('pseudo: bad points files', () => {
     expect(perFrame.dataset.annotations).toHaveLength(4); // (100, 0), (101, 0), (100, 1), (101, 2)
     const { dataset: out, summary } = await run(perFrame.dataset, dir, { variant: 'pf' });
     expect(summary.objects_labelled).toBe(4);
-    expect(out.annotations.map((a) => a.segmentations!.filter((s) => s !== null).length)).toEqual([1, 1, 1, 1]);
+    expect(out.annotations.map((a) => a.segmentations!.filter((s) => s !== null).length)).toEqual([
+      1, 1, 1, 1,
+    ]);
   });
 });
 

@@ -2,7 +2,12 @@
  * Proposal sets made directly from masks (no image model) for the pseudo-label tests: the ground
  * truth of each object plus distractors, written as proposals files.
  */
-import type { LabeledPoint, YtvisAnnotation, YtvisDataset, YtvisVideo } from '../../pointvis/formats/types.js';
+import type {
+  LabeledPoint,
+  YtvisAnnotation,
+  YtvisDataset,
+  YtvisVideo,
+} from '../../pointvis/formats/types.js';
 import {
   PROPOSALS_FORMAT,
   PROPOSALS_VERSION,
@@ -57,7 +62,12 @@ export function rectMask(H: number, W: number, y0: number, x0: number, y1: numbe
 }
 
 /** The object's mask grown by a 3×3 block around each of its negative points (so it covers them). */
-function coverNegatives(mask: Uint8Array | null, points: readonly LabeledPoint[] | null, H: number, W: number) {
+function coverNegatives(
+  mask: Uint8Array | null,
+  points: readonly LabeledPoint[] | null,
+  H: number,
+  W: number,
+) {
   const negatives = (points ?? []).filter((p) => p[2] === 0);
   if (mask === null || negatives.length === 0) return mask;
   const out = mask.slice();

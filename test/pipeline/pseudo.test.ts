@@ -145,9 +145,17 @@ describe('pseudo: hand-made cases', () => {
       [[pos(11.5, 4.5)], [pos(10.5, 8.5)]],
     ]);
     const dir = tempDir();
-    writeVideoProposals(dir, proposalFileOf(video, [{ masks: [AB, AB] }, { masks: [A, A] }, { masks: [B, B] }]));
+    writeVideoProposals(
+      dir,
+      proposalFileOf(video, [{ masks: [AB, AB] }, { masks: [A, A] }, { masks: [B, B] }]),
+    );
     const run = async (lambda: string) =>
-      (await runPseudoLabels({ ...options(dataset, dir, { groundTruth: null }), weights: parseLambda(lambda) })).dataset;
+      (
+        await runPseudoLabels({
+          ...options(dataset, dir, { groundTruth: null }),
+          weights: parseLambda(lambda),
+        })
+      ).dataset;
     const without = await run('5,0,2');
     expect(maskOf(without.annotations[0]!.segmentations![0], H, W)).toEqual(AB);
     expect(maskOf(without.annotations[1]!.segmentations![1], H, W)).toEqual(B);
@@ -166,8 +174,9 @@ describe('pseudo: hand-made cases', () => {
     const dir = tempDir();
     writeVideoProposals(dir, proposalFileOf(video, [{ masks: [A, A, A] }, { masks: [away, D1, away] }]));
     const byVariant = async (variant: 'pointvis' | 'pf') =>
-      (await runPseudoLabels({ ...options(dataset, dir, { groundTruth: null }), variant })).dataset.annotations[0]!
-        .segmentations!.map((s) => maskOf(s, H, W));
+      (
+        await runPseudoLabels({ ...options(dataset, dir, { groundTruth: null }), variant })
+      ).dataset.annotations[0]!.segmentations!.map((s) => maskOf(s, H, W));
     expect(await byVariant('pointvis')).toEqual([A, A, A]);
     expect(await byVariant('pf')).toEqual([A, D1, A]);
   });
@@ -192,7 +201,10 @@ describe('pseudo: hand-made cases', () => {
         { masks: [X, X, null], confidence: 0.95 },
       ]),
     );
-    const { dataset: out } = await runPseudoLabels({ ...options(dataset, dir, { groundTruth: null }), variant: 'visc' });
+    const { dataset: out } = await runPseudoLabels({
+      ...options(dataset, dir, { groundTruth: null }),
+      variant: 'visc',
+    });
     const masks = out.annotations.map((a) => a.segmentations!.map((s) => maskOf(s, H, W)));
     expect(masks).toEqual([
       [A, A, A],

@@ -3,7 +3,11 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { type Tensor, engine, hasEngine } from '../../../engine/index.js';
 import { mask2formerFromConfig } from '../../../model/mask2former/index.js';
-import { DEFAULT_WINDOW_SIZE, type ImageModelFn, minvisSettingsFromConfig } from '../../../model/minvis/index.js';
+import {
+  DEFAULT_WINDOW_SIZE,
+  type ImageModelFn,
+  minvisSettingsFromConfig,
+} from '../../../model/minvis/index.js';
 import type { PointvisConfig } from '../../../model/config/index.js';
 import { loadYtvis } from '../../../pointvis/formats/index.js';
 import { loadWeightsFile } from '../../../pointvis/io/checkpoint-file.js';
@@ -32,7 +36,10 @@ interface ProposalsCliOptions {
 }
 
 /** A bar over videos with an ETA, on a terminal; plain lines every 10% otherwise. */
-export function videoProgress(label: string, total: number): { tick(done: number, note: string): void; stop(): void } {
+export function videoProgress(
+  label: string,
+  total: number,
+): { tick(done: number, note: string): void; stop(): void } {
   const stream = process.stderr;
   const started = Date.now();
   if (!stream.isTTY) {
@@ -73,14 +80,21 @@ export function parseMaskSize(text: string): ProposalMaskSize {
 
 function need(value: string | undefined, flag: string): string {
   if (value === undefined) throw new Error(`proposals: ${flag} is required (or use --merge DIR)`);
-  if ((flag === '--weights' || flag === '--data' || flag === '--frames' || flag === '--config') && !existsSync(value)) {
+  if (
+    (flag === '--weights' || flag === '--data' || flag === '--frames' || flag === '--config') &&
+    !existsSync(value)
+  ) {
     throw new Error(`proposals: ${flag} ${value} does not exist`);
   }
   return value;
 }
 
 /** The image model of a config as MinVIS's per-frame function (inference mode, no autograd). */
-function imageModel(config: PointvisConfig, weights: string, log: (line: string) => void): { fn: ImageModelFn; queries: number } {
+function imageModel(
+  config: PointvisConfig,
+  weights: string,
+  log: (line: string) => void,
+): { fn: ImageModelFn; queries: number } {
   const model = mask2formerFromConfig(config);
   const result = loadWeightsFile(weights, model, { strict: true });
   log(`loaded ${result.loaded.length} tensors from ${weights}`);
@@ -110,7 +124,9 @@ async function generate(options: ProposalsCliOptions, overrides: string[]): Prom
   const supervision = config.pointSupervision;
   const proposalsPerVideo = Math.min(queries, supervision?.proposalsPerVideo ?? queries);
   const total = dataset.videos.filter((_, i) => i % shard.count === shard.index).length;
-  log(`${total} videos of ${dataFile} (shard ${shard.index}/${shard.count}); R = ${proposalsPerVideo} of ${queries} queries`);
+  log(
+    `${total} videos of ${dataFile} (shard ${shard.index}/${shard.count}); R = ${proposalsPerVideo} of ${queries} queries`,
+  );
   const progress = videoProgress('proposals', total);
   const result = await runProposals({
     dataset,
@@ -159,10 +175,21 @@ export function register(program: Command): void {
     .option('--frames <dir>', 'folder the videos’ file_names are relative to')
     .option('--out <dir>', 'output folder: video-<id>.json per video, shard-<i>-of-<n>.json per shard')
     .option('--shard <i/n>', 'process the videos whose index % n == i', '0/1')
-    .option('--size <HxW|frame|native>', 'stored mask size: the video’s frame size, the mask logits’ grid, or HxW', 'frame')
+    .option(
+      '--size <HxW|frame|native>',
+      'stored mask size: the video’s frame size, the mask logits’ grid, or HxW',
+      'frame',
+    )
     .option('--resume', 'keep videos whose proposals file is already there')
-    .option('--merge <dir>', 'merge the finished shards of a folder into index.json (with --data: check every video is there)')
-    .option('--adapter <kind>', 'auto | hardware | swiftshader | gles', process.env.POINTVIS_ADAPTER ?? 'auto')
+    .option(
+      '--merge <dir>',
+      'merge the finished shards of a folder into index.json (with --data: check every video is there)',
+    )
+    .option(
+      '--adapter <kind>',
+      'auto | hardware | swiftshader | gles',
+      process.env.POINTVIS_ADAPTER ?? 'auto',
+    )
     .action(async (overrides: string[], options: ProposalsCliOptions) => {
       if (options.merge !== undefined) {
         const index = mergeProposalShards(options.merge, {

@@ -133,17 +133,23 @@ export function register(program: Command): void {
     .option('--points <file>', 'point annotations (YouTube-VIS with `points`, or `point_frames`)')
     .requiredOption('--out <file>', 'output YouTube-VIS JSON of pseudo masks (summary next to it)')
     .addOption(
-      new Option('--variant <name>', 'pointvis: spatio-temporal; pf: per frame; visc: top-k confident proposals')
+      new Option(
+        '--variant <name>',
+        'pointvis: spatio-temporal; pf: per frame; visc: top-k confident proposals',
+      )
         .choices(['pointvis', 'pf', 'visc'])
         .default('pointvis'),
     )
-    .option('--lambda <l1,l2,l3>', 'weights of L_ann, L_cineg, L_maskness (5,0,0 / 5,5,0 for the ablations)', '5,5,2')
+    .option(
+      '--lambda <l1,l2,l3>',
+      'weights of L_ann, L_cineg, L_maskness (5,0,0 / 5,5,0 for the ablations)',
+      '5,5,2',
+    )
     .addOption(
-      new Option('--score <name>', 'proposal score (default maskness; confidence for visc and self-training)').choices([
-        'maskness',
-        'confidence',
-        'inside',
-      ]),
+      new Option(
+        '--score <name>',
+        'proposal score (default maskness; confidence for visc and self-training)',
+      ).choices(['maskness', 'confidence', 'inside']),
     )
     .addOption(
       new Option('--presence <rule>', 'when an object shows up in a frame')
@@ -156,13 +162,21 @@ export function register(program: Command): void {
         .default('none'),
     )
     .option('--visc-k <k>', 'visc: proposals kept per video (default: its annotated objects)')
-    .option('--shard <i/n>', 'process the videos whose index % n == i (output <out>.shard-i-of-n.json)', '0/1')
+    .option(
+      '--shard <i/n>',
+      'process the videos whose index % n == i (output <out>.shard-i-of-n.json)',
+      '0/1',
+    )
     .option('--gt <file>', 'ground truth for the mIoU (default: the points file when it has segmentations)')
     .option('--viz <dir>', 'write PNG strips (frames, points, pseudo masks) here')
     .option('--viz-videos <n>', 'videos to draw', '4')
     .option('--frames <dir>', 'folder the videos’ file_names are relative to (for --viz)')
     .option('--merge', 'merge <out>.shard-*-of-n.json into --out')
-    .option('--adapter <kind>', 'auto | hardware | swiftshader | gles', process.env.POINTVIS_ADAPTER ?? 'auto')
+    .option(
+      '--adapter <kind>',
+      'auto | hardware | swiftshader | gles',
+      process.env.POINTVIS_ADAPTER ?? 'auto',
+    )
     .action(async (options: PseudoCliOptions) => {
       if (options.merge) {
         const result = mergePseudoShards(options.out);
