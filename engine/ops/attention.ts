@@ -18,6 +18,11 @@
  *    gradients (softmax would give NaN).
  * q, k and v may be any strided views (heads split from a fused qkv projection, transposed
  * layouts): the kernels read them through their strides without copies.
+ *
+ * Fused kernels (shaders/attention/): 'tiled' flash-attention kernels for GPUs (forward with
+ * online softmax and optional key splits, backward as dQ + dK/dV kernels recomputing P from the
+ * saved logsumexp) and 'rowwise' kernels with the same semantics for CPU adapters, where
+ * workgroup memory and barriers cost more than they save. Both keep O(L) memory per row.
  */
 import { foldGrid } from '../commands.js';
 import {
@@ -76,7 +81,10 @@ export interface AttentionOptions {
    * barriers are slow) or 'auto' (default: rowwise on CPU adapters, tiled elsewhere).
    */
   kernels?: 'auto' | 'tiled' | 'rowwise';
-  /** Number of key splits of the tiled forward (tuning and tests); default automatic. */
+  /**
+   * Number of key splits of the tiled forward and dQ kernels (tuning and tests); default
+   * automatic (more splits when few workgroups would otherwise walk many keys). Rowwise: unused.
+   */
   keySplits?: number;
 }
 
@@ -429,7 +437,7 @@ function fusedForward(
   return { out, stats };
 }
 
-/** A dense [shape] tensor holding `count` elements of `src` from element `from` (a buffer copy). */
+/** A new dense tensor of `shape` copied from `src`'s buffer starting at element `from`. */
 function copyOut(src: Tensor, from: number, shape: readonly number[]): Tensor {
   const t = Tensor.empty(shape);
   engine().stream.copy(src.buffer, from * 4, t.buffer, 0, sizeOf(shape) * 4);
@@ -539,7 +547,7 @@ function fusedBackward(
       );
       if (partial !== buf) {
         // Σ over the key splits into dQ; dS (if any) moves to where the code below reads it.
-        sumOuterInnerInto(partial, buf, 1, nq, 1);
+        sumOuterInnerInto(partial, buf, nSplit, nq, 1);
         if (wantDs) engine().stream.copy(partial.buffer, nSplit * nq * 4, buf.buffer, nq * 4, rows * Lk * 4);
         partial.dispose();
       }

@@ -117,6 +117,8 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
         dataRng: { data: state.dataState, task: task.randomState?.() ?? null },
       });
       state.savedAt = state.iteration;
+      // Saves follow a readback: keep their time out of the next seconds_per_iter.
+      lastReadback = performance.now();
       log(`checkpoint: ${state.lastCheckpoint}`);
     };
 

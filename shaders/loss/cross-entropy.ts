@@ -11,6 +11,7 @@
  * A target outside [0, C) that is not the ignore index gives a NaN loss (no readback to raise).
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl, workgroupSumWgsl } from '../core/wgsl-snippets.js';
 
 export const CE_WG = 256;
 export const NAN_BITS = 0x7fc00000;
@@ -39,7 +40,7 @@ export function crossEntropyForwardKernel(hasWeight: boolean): KernelSpec {
       ],
       workgroupSize: [CE_WG, 1, 1],
       body: `
-var<workgroup> sums: array<vec2<f32>, WG_X>;
+${workgroupSumWgsl('vec2<f32>')}
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -78,13 +79,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     elem_out[pos] = w * loss;
     contrib = vec2<f32>(w * loss, w);
   }
-  sums[lid] = contrib;
-  workgroupBarrier();
-  for (var st = WG_X / 2u; st > 0u; st = st / 2u) {
-    if (lid < st) { sums[lid] += sums[lid + st]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { partials[group] = sums[0]; }
+  let total = workgroup_sum(contrib, lid);
+  if (lid == 0u) { partials[group] = total; }
 }
 `,
     });
@@ -107,19 +103,13 @@ export const crossEntropyFinalizeKernel = kernel({
   ],
   workgroupSize: [256, 1, 1],
   body: `
-var<workgroup> sums: array<vec2<f32>, WG_X>;
+${workgroupSumWgsl('vec2<f32>')}
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(local_invocation_index) lid: u32) {
   var acc = vec2<f32>(0.0);
   for (var i = lid; i < params.count; i += WG_X) { acc += partials[i]; }
-  sums[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG_X / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { sums[lid] += sums[lid + s]; }
-    workgroupBarrier();
-  }
+  let total = workgroup_sum(acc, lid);
   if (lid == 0u) {
-    let total = sums[0];
     weight_sum[0] = total.y;
     if (params.mean == 0u) {
       out[0] = total.x;
@@ -161,11 +151,7 @@ export function crossEntropyBackwardKernel(hasWeight: boolean): KernelSpec {
       ],
       workgroupSize: [256, 1, 1],
       body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let k = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (k >= params.n) { return; }
+${flatEntryWgsl('k')}
   let s = k % params.inner;
   let c = (k / params.inner) % params.classes;
   let pos = (k / (params.inner * params.classes)) * params.inner + s;

@@ -11,6 +11,7 @@
  *     g_ce·ce + g_dice·dice, reading the row stats and the upstream gradient from the GPU.
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl, workgroupSumWgsl } from '../core/wgsl-snippets.js';
 import {
   FOCAL_PARAMS,
   type FocalOptions,
@@ -59,7 +60,7 @@ export function maskRowStatsKernel(mode: SigmoidLossMode, vec4: boolean): Kernel
       workgroupSize: [MASK_ROW_WG, 1, 1],
       body: `
 ${sigmoidLossWgsl(mode)}
-var<workgroup> sums: array<vec4<f32>, WG_X>;
+${workgroupSumWgsl('vec4<f32>')}
 fn add_element(acc: ptr<function, vec4<f32>>, x: f32, t: f32) {
   let lp = elem_loss(x, t);
   *acc += vec4<f32>(lp.x, lp.y * t, lp.y, t);
@@ -77,13 +78,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var j = start + lid; j < end; j += WG_X) {
     ${accumulate}
   }
-  sums[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG_X / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { sums[lid] += sums[lid + s]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { partials[row * params.chunks + chunk] = sums[0]; }
+  let total = workgroup_sum(acc, lid);
+  if (lid == 0u) { partials[row * params.chunks + chunk] = total; }
 }
 `,
     });
@@ -113,7 +109,7 @@ export const maskRowFinalizeKernel = kernel({
   ],
   workgroupSize: [256, 1, 1],
   body: `
-var<workgroup> sums: array<vec2<f32>, WG_X>;
+${workgroupSumWgsl('vec2<f32>')}
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(local_invocation_index) lid: u32) {
   var acc = vec2<f32>(0.0);
@@ -124,14 +120,9 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     let dice = 1.0 - (2.0 * st.y + 1.0) / (st.z + st.w + 1.0);
     acc += vec2<f32>(st.x * params.row_scale, dice);
   }
-  sums[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG_X / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { sums[lid] += sums[lid + s]; }
-    workgroupBarrier();
-  }
+  let sums = workgroup_sum(acc, lid);
   if (lid == 0u) {
-    let total = sums[0] * params.out_scale;
+    let total = sums * params.out_scale;
     if (params.emit == 0u) { out[0] = total.x; }
     else if (params.emit == 1u) { out[0] = total.y; }
     else { out[0] = total.x; out[1] = total.y; }
@@ -197,11 +188,7 @@ fn element_grads(x: f32, t: f32, st: vec4<f32>, gce: f32, gdice: f32) -> vec2<f3
   }
   return g;
 }
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   let st = row_stats[i / params.row_items];
   var gce = 0.0;
   var gdice = 0.0;

@@ -3,6 +3,7 @@
  * (g·∂ℓ/∂x, and g·∂ℓ/∂t when the targets need a gradient). Dense inputs of equal shape.
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl } from '../core/wgsl-snippets.js';
 import { FOCAL_PARAMS, type SigmoidLossMode, sigmoidLossWgsl } from './sigmoid-common.js';
 
 const forwardCache = new Map<SigmoidLossMode, KernelSpec>();
@@ -21,11 +22,7 @@ export function sigmoidLossElementwiseKernel(mode: SigmoidLossMode): KernelSpec 
       workgroupSize: [256, 1, 1],
       body: `
 ${sigmoidLossWgsl(mode)}
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   out[i] = elem_loss(logits[i], targets[i]).x;
 }
 `,
@@ -54,11 +51,7 @@ export function sigmoidLossElementwiseBackwardKernel(mode: SigmoidLossMode, targ
       workgroupSize: [256, 1, 1],
       body: `
 ${sigmoidLossWgsl(mode)}
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   let g = elem_grad(logits[i], targets[i]) * upstream[i];
   grad_logits[i] = g.x;
   ${targetGrad ? 'grad_targets[i] = g.y;' : ''}

@@ -22,8 +22,8 @@ export type MaskTrack = (Uint8Array | null)[];
 
 export interface ProposalSpec {
   masks: MaskTrack;
-  /** Default: the mean of the binary masks over T×H×W. */
-  maskness?: number;
+  /** Maskness (and per-frame maskness) = this × the mean of the binary masks (default 1). */
+  scale?: number;
   confidence?: number;
 }
 
@@ -45,10 +45,10 @@ export function proposalFileOf(video: YtvisVideo, specs: readonly ProposalSpec[]
       const area = s.masks.reduce((n, m) => n + count(m), 0);
       return {
         query: r,
-        maskness: s.maskness ?? area / (T * H * W),
+        maskness: ((s.scale ?? 1) * area) / (T * H * W),
         confidence: s.confidence ?? 0.5,
         inside: area > 0 ? 1 : 0,
-        frame_maskness: s.masks.map((m) => count(m) / (H * W)),
+        frame_maskness: s.masks.map((m) => ((s.scale ?? 1) * count(m)) / (H * W)),
         masks: s.masks.map((m) => (m && m.includes(1) ? compressRle(encodeMask(m, H, W)).counts : null)),
       };
     }),
@@ -116,8 +116,7 @@ export function gtWithDistractors(dataset: YtvisDataset, video: YtvisVideo, seed
     const grown = gt[i]!.map((m, t) => coverNegatives(m, a.points?.[t] ?? null, H, W));
     if (grown.some((m, t) => m !== gt[i]![t])) specs.push({ masks: grown });
     const shifted = gt[i]!.map((m) => (m ? shiftMask(m, H, W, 1, 2) : null));
-    const area = shifted.reduce((n, m) => n + count(m), 0);
-    specs.push({ masks: shifted, maskness: (0.7 * area) / (video.length * H * W) });
+    specs.push({ masks: shifted, scale: 0.7 });
   });
   specs.push({ masks: gt[0]!.map(() => new Uint8Array(H * W).fill(1)) });
   specs.push({ masks: gt[0]!.map(() => null) });

@@ -105,7 +105,15 @@ describe('pointvis pretrain / train', () => {
       'checkpoints/model_0000003.safetensors',
     );
     expect(existsSync(join(pretrainRun, 'checkpoints/model_0000002.safetensors'))).toBe(false); // keep 1
-    expect(readCheckpointFile(join(pretrainRun, 'model_final.safetensors')).iteration).toBe(3);
+    const final = readCheckpointFile(join(pretrainRun, 'model_final.safetensors'));
+    expect(final.iteration).toBe(3);
+    // Random state continued across the resume: 3 samples drawn (batch 1), 3 criterion calls, and
+    // drop-path (two calls per Swin block and step) 6 draws where its rate is above 0 — the first
+    // block's rate is 0 (linspace from 0), so it is the identity and never draws.
+    expect(final.rng.data).toEqual({ data: { epoch: 0, position: 3 }, task: { criterionDraws: 3 } });
+    expect(final.rng.modules['backbone.layers.0.blocks.0.drop_path']).toBe(0);
+    for (const stage of [1, 2, 3])
+      expect(final.rng.modules[`backbone.layers.${stage}.blocks.0.drop_path`]).toBe(6);
   });
 
   it('trains the VISP+CINeg baseline on synthetic video points from the image model', async () => {
@@ -135,6 +143,29 @@ describe('pointvis pretrain / train', () => {
     const [record] = metricsOf(run);
     expect(Object.keys(record!)).toEqual(expect.arrayContaining(['loss_ce', 'loss_point', 'loss_point_0']));
     expect(Number.isFinite(record!.loss_point)).toBe(true);
+
+    // Pseudo masks (here the ground truth stands in for them) on the point-annotated frames only.
+    const pseudoRun = join(dir, 'pseudo');
+    const pseudo = await cli([
+      'train',
+      '--config',
+      'configs/minvis/cpu-tiny.yaml',
+      '--data',
+      join(synth, 'videos/train.json'),
+      '--pseudo',
+      join(synth, 'videos/train.json'),
+      '--points',
+      points,
+      '--init',
+      join(pretrainRun, 'model_final.safetensors'),
+      '--out',
+      pseudoRun,
+      ...TINY_MODEL,
+      'solver.maxIter=1',
+    ]);
+    expect(pseudo.stdout).toMatch(/train: finished at iteration 1\/1/);
+    expect(pseudo.stderr).toMatch(/\d+ training frames \(pseudo\)/);
+    expect(Object.keys(metricsOf(pseudoRun)[0]!)).toEqual(expect.arrayContaining(['loss_mask', 'loss_dice']));
   });
 
   it('explains bad combinations before starting', async () => {

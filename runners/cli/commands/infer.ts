@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Tensor } from '../../../engine/index.js';
+import { type Tensor, hasEngine } from '../../../engine/index.js';
 import type { PointvisConfig } from '../../../model/config/index.js';
 import { mask2formerFromConfig } from '../../../model/mask2former/index.js';
 import type { FrameOutputs, ImageModelFn } from '../../../model/minvis/index.js';
@@ -179,7 +179,8 @@ export async function inferCommand(options: InferCliOptions, overrides: readonly
   try {
     const categories = chooseCategories(options, input, settings.numClasses);
     checkCategoryCount(categories, settings.numClasses, options.categories ?? input.source);
-    await startNodeEngine((options.adapter ?? 'auto') as AdapterChoice);
+    // A caller that already runs an engine (tests, scripts) keeps it.
+    if (!hasEngine()) await startNodeEngine((options.adapter ?? 'auto') as AdapterChoice);
     const { model, dispose } = loadImageModel(cfg, weights);
     const bar = progressBar();
     try {

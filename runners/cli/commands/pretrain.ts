@@ -78,6 +78,8 @@ export function register(program: Command): void {
         `pretrain: ${result.interrupted ? 'interrupted' : 'finished'} at iteration ${result.iteration}/${config.solver.maxIter};${losses} ` +
           `last checkpoint ${result.lastCheckpoint ?? '(none)'}\n`,
       );
+      // An interrupted run saved its checkpoint; the status still tells scripts it is not done.
+      if (result.interrupted) process.exitCode = 130;
     },
   );
 }

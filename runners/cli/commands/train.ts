@@ -165,6 +165,8 @@ export function register(program: Command): void {
         `train: ${result.interrupted ? 'interrupted' : 'finished'} at iteration ${result.iteration}/${config.solver.maxIter};` +
           `${total === undefined ? '' : ` total_loss ${total.toFixed(4)};`} last checkpoint ${result.lastCheckpoint ?? '(none)'}\n`,
       );
+      // An interrupted run saved its checkpoint; the status still tells scripts it is not done.
+      if (result.interrupted) process.exitCode = 130;
     },
   );
 }
