@@ -92,6 +92,8 @@ async function timePair(p: Problem, withBackward: boolean, reps: number): Promis
   return {
     name: `${p.name}_${withBackward ? 'fwd_bwd' : 'fwd'}`,
     shape: p.shape,
+    // 'auto' picks the rowwise kernels on CPU adapters and the tiled ones on GPUs.
+    fusedKernels: engine().gpu.report.isCpu ? 'rowwise' : 'tiled',
     fusedMs,
     unfusedMs,
     ratio: unfusedMs / fusedMs,

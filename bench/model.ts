@@ -65,6 +65,8 @@ export function synthTrainBatch(cfg: PointvisConfig, samples: readonly ImageSamp
 
 export interface TrainIterationTiming {
   msPerIter: number;
+  /** Wall time of the first (warm-up) iteration: pipeline compilation and allocation included. */
+  firstIterMs: number;
   /** Engine pool peak live bytes over the timed iterations (model, optimizer state, activations). */
   peakLiveBytes: number;
   /** Live bytes of the parameters alone. */
@@ -73,7 +75,7 @@ export interface TrainIterationTiming {
   lastLoss: number;
 }
 
-/** Times `iters` training iterations (after `warmup`) of `model` on one fixed batch. */
+/** Times `iters` training iterations (after `warmup` ≥ 1) of `model` on one fixed batch. */
 export async function timeTrainIterations(
   cfg: PointvisConfig,
   model: Mask2Former,
@@ -86,12 +88,18 @@ export async function timeTrainIterations(
   const params = model.parameters();
   const parameters = params.reduce((n, p) => n + p.size, 0);
   let lastLoss = NaN;
+  let firstIterMs = NaN;
   const run = async (step: number, read: boolean) => {
     const result = await trainStep(model, criterion, optimizer, batch, { step, read });
     if (read) lastLoss = (await readTrainStepValues(result)).get('loss')!;
     disposeTrainStepResult(result);
   };
-  for (let i = 0; i < warmup; i++) await run(i, false);
+  const first = performance.now();
+  for (let i = 0; i < warmup; i++) {
+    await run(i, false);
+    if (i === 0) await engine().sync();
+    if (i === 0) firstIterMs = performance.now() - first;
+  }
   await engine().sync();
   engine().pool.resetPeak();
   const start = performance.now();
@@ -100,7 +108,7 @@ export async function timeTrainIterations(
   const peakLiveBytes = engine().pool.snapshot().peakLiveBytes;
   optimizer.dispose();
   criterion.dispose();
-  return { msPerIter, peakLiveBytes, parameterBytes: parameters * 4, parameters, lastLoss };
+  return { msPerIter, firstIterMs, peakLiveBytes, parameterBytes: parameters * 4, parameters, lastLoss };
 }
 
 /** cpu-tiny at 64×64, batch 2: ms per training iteration and peak live bytes. */

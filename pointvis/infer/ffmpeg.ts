@@ -47,7 +47,17 @@ export async function extractVideoFrames(
   if (!existsSync(file)) throw new Error(`cannot read the video ${file}: no such file`);
   const ffmpeg = options.ffmpeg ?? findExecutable('ffmpeg');
   if (ffmpeg === null) throw new FfmpegMissingError(file);
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', file, '-vsync', '0', join(outDir, '%05d.png')];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-i',
+    file,
+    '-vsync',
+    '0',
+    join(outDir, '%05d.png'),
+  ];
   const stderr: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -78,7 +78,12 @@ export async function videoFileInput(file: string, options: ExtractFramesOptions
     await extractVideoFrames(file, dir, options);
     const video = frameFolderVideo(dir);
     const name = basename(file, extname(file)) || 'video-1';
-    return { source: file, videos: [{ video, framesRoot: dir, position: 0, name }], categories: null, dispose };
+    return {
+      source: file,
+      videos: [{ video, framesRoot: dir, position: 0, name }],
+      categories: null,
+      dispose,
+    };
   } catch (err) {
     dispose();
     throw err;

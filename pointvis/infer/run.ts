@@ -25,7 +25,13 @@ import { type Shard, inShard } from '../proposals/shard';
 import { type VideoOverlayOptions, writeVideoOverlays } from '../viz/overlay-video';
 import type { InferInput, InferVideo } from './inputs';
 import type { InferenceSettings } from './settings';
-import { type InferShardMeta, RESULTS_FILE, SHARD_META_FORMAT, shardMetaFile, shardResultsFile } from './shards';
+import {
+  type InferShardMeta,
+  RESULTS_FILE,
+  SHARD_META_FORMAT,
+  shardMetaFile,
+  shardResultsFile,
+} from './shards';
 
 export interface InferProgress {
   framesDone: number;
@@ -74,7 +80,9 @@ function disposeTracked(t: TrackedVideo): void {
 /** Overlay file names: each frame's own name as .png (its index when names repeat). */
 function overlayFileNames(video: YtvisVideo): string[] {
   const names = video.file_names.map((f) => `${basename(f, extname(f))}.png`);
-  return new Set(names).size === names.length ? names : names.map((_, t) => `${String(t).padStart(5, '0')}.png`);
+  return new Set(names).size === names.length
+    ? names
+    : names.map((_, t) => `${String(t).padStart(5, '0')}.png`);
 }
 
 /** One video's top-k instances; `report(done)` is told how many of its frames are through. */
@@ -123,7 +131,9 @@ async function inferVideo(
 
 export async function runInference(options: InferRunOptions): Promise<InferRunResult> {
   const started = Date.now();
-  const mine = options.input.videos.filter((v) => options.shard === undefined || inShard(v.position, options.shard));
+  const mine = options.input.videos.filter(
+    (v) => options.shard === undefined || inShard(v.position, options.shard),
+  );
   const framesTotal = mine.reduce((n, v) => n + v.video.file_names.length, 0);
   const results: YtvisResult[] = [];
   const strips: string[] = [];

@@ -7,7 +7,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PointvisDataError } from '../errors';
-import { JsonPath, expectArray, expectInteger, expectObject, expectString, readJsonFile } from '../formats/json-path';
+import {
+  JsonPath,
+  expectArray,
+  expectInteger,
+  expectObject,
+  expectString,
+  readJsonFile,
+} from '../formats/json-path';
 import type { YtvisResult } from '../formats/types';
 import { loadYtvisResults, saveYtvisResults } from '../formats/ytvis-results';
 import type { Shard } from '../proposals/shard';
@@ -55,7 +62,10 @@ function parseMeta(path: string): InferShardMeta {
   });
   return {
     format: SHARD_META_FORMAT,
-    shard: [expectInteger(shard[0], root.key('shard').part(0), 0), expectInteger(shard[1], root.key('shard').part(1), 1)],
+    shard: [
+      expectInteger(shard[0], root.key('shard').part(0), 0),
+      expectInteger(shard[1], root.key('shard').part(1), 1),
+    ],
     source: expectString(record.source, root.key('source')),
     model: expectString(record.model, root.key('model')),
     videos,
@@ -82,7 +92,9 @@ export function mergeInferenceShards(outDir: string): MergeInferenceResult {
   }
   const counts = [...new Set(found.map((f) => f.count))];
   if (counts.length > 1) {
-    throw new Error(`--merge: ${outDir} mixes shard counts ${counts.join(' and ')}; remove the stale shard files`);
+    throw new Error(
+      `--merge: ${outDir} mixes shard counts ${counts.join(' and ')}; remove the stale shard files`,
+    );
   }
   const count = counts[0]!;
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !found.some((f) => f.index === i));
@@ -125,9 +137,12 @@ export function mergeInferenceShards(outDir: string): MergeInferenceResult {
       byVideo.delete(video.id);
     }
     if (byVideo.size > 0) {
-      throw new PointvisDataError(`results for videos ${[...byVideo.keys()].join(', ')} not listed in the meta file`, {
-        file: resultsPath,
-      });
+      throw new PointvisDataError(
+        `results for videos ${[...byVideo.keys()].join(', ')} not listed in the meta file`,
+        {
+          file: resultsPath,
+        },
+      );
     }
   }
   const positions = [...byPosition.keys()].sort((a, b) => a - b);

@@ -63,7 +63,10 @@ export function addCommonTrainOptions(command: Command, defaultOut: string): Com
       'run directory: checkpoints/, last_checkpoint, metrics.jsonl, config.yaml',
       defaultOut,
     )
-    .option('--resume', 'continue the run in --out from its last checkpoint (same weights as never stopping)')
+    .option(
+      '--resume',
+      'continue the run in --out from its last checkpoint (weights, optimizer, data position, random state)',
+    )
     .option('--init <weights>', 'starting weights (safetensors); default: the config’s model.weights')
     .option('--keep-checkpoints <n>', 'checkpoints kept in --out/checkpoints (newest)', '3')
     .option(

@@ -1,10 +1,12 @@
 /**
  * Row-per-invocation attention kernels for CPU adapters (SwiftShader, llvmpipe). There,
  * workgroup memory, barriers and dynamically indexed arrays are slow (they become scattered
- * memory operations), while plain loads hit the CPU caches. So each invocation owns one query
- * row (forward, dQ) or one key (dK/dV), loops over the other side reading it straight from the
+ * memory operations), while plain loads hit the CPU caches. So each invocation owns a few
+ * query rows (forward, dQ) or keys (dK/dV) of one (b, h) — every vector it loads from the other
+ * side then serves all of them — loops over the other side reading it straight from the
  * buffers, and keeps its vectors in named vec4 variables (the code is unrolled here, in
  * TypeScript, so nothing is an array). Same semantics and bindings as the tiled kernels.
+ * Measured on SwiftShader (2 cores), Swin window forward: ~5x faster than the tiled kernels.
  */
 import { type KernelSpec, type ParamField, type StorageBinding, kernel } from '../../engine/kernel.js';
 import {

@@ -1,5 +1,6 @@
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
 import { outDimParams, stridedIndexFn, stridedIndexReference, stridedInputParams } from './strided.js';
+import { flatEntryWgsl } from './wgsl-snippets.js';
 
 /**
  * Strided gather into a dense buffer: out[i] = src[index_of(i)], 32-bit words, any dtype.
@@ -20,11 +21,7 @@ export function stridedCopyKernel(rank: number): KernelSpec {
       workgroupSize: [256, 1, 1],
       body: `
 ${stridedIndexFn('src', rank)}
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   dst[i] = src[src_index(i)];
 }
 `,
@@ -56,11 +53,7 @@ export const fillKernel = kernel({
   ],
   workgroupSize: [256, 1, 1],
   body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   dst[i] = params.bits;
 }
 `,
@@ -86,11 +79,7 @@ export function stridedWriteKernel(rank: number): KernelSpec {
       workgroupSize: [256, 1, 1],
       body: `
 ${stridedIndexFn('dst', rank)}
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   dst[dst_index(i)] = src[i];
 }
 `,

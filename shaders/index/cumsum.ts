@@ -12,6 +12,7 @@
  * `reverse` scans from the end (the adjoint of cumsum is the reversed cumsum of the gradient).
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl, workgroupSumWgsl } from '../core/wgsl-snippets.js';
 
 export type ScanDType = 'f32' | 'i32';
 const WG = 256;
@@ -123,8 +124,7 @@ export function blockSumKernel(dtype: ScanDType): KernelSpec {
       ],
       workgroupSize: [WG, 1, 1],
       body: `
-var<workgroup> partial: array<${T}, WG_X>;
-
+${workgroupSumWgsl(T)}
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -138,13 +138,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var q = start + lid; q < end; q += WG_X) {
     acc += x[row * params.len + select(q, params.len - 1u - q, params.reverse != 0u)];
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var half = WG_X / 2u; half > 0u; half = half >> 1u) {
-    if (lid < half) { partial[lid] = partial[lid] + partial[lid + half]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { sums[g] = partial[0]; }
+  let total = workgroup_sum(acc, lid);
+  if (lid == 0u) { sums[g] = total; }
 }
 `,
     });
@@ -173,11 +168,7 @@ export function columnScanKernel(dtype: ScanDType): KernelSpec {
       ],
       workgroupSize: [256, 1, 1],
       body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let col = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (col >= params.columns) { return; }
+${flatEntryWgsl('col', 'params.columns')}
   let o = col / params.inner;
   let base = o * params.len * params.inner + col % params.inner;
   var acc = ${T}(0);

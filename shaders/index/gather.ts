@@ -5,6 +5,7 @@
  * indices expanded (stride 0) over the other dimensions.
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl } from '../core/wgsl-snippets.js';
 import { atomicAddF32Fn } from './atomic-float.js';
 import { dimParams, operandParams, walkStatements } from './axis-walk.js';
 
@@ -31,11 +32,7 @@ export function gatherKernel(rank: number, axis: number): KernelSpec {
       ],
       workgroupSize: [256, 1, 1],
       body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let linear = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (linear >= params.n) { return; }
+${flatEntryWgsl('linear')}
 ${walkStatements('dim', rank, ['x', 'idx'], axis, ['x'])}
   let k = index[idx_at];
   if (k < 0 || u32(k) >= params.axis_len) { out[linear] = 0u; return; }
@@ -78,11 +75,7 @@ export function scatterAddKernel(rank: number, axis: number, dtype: 'f32' | 'i32
       workgroupSize: [256, 1, 1],
       body: `
 ${dtype === 'f32' ? atomicAddF32Fn('out') : ''}
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let linear = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (linear >= params.n) { return; }
+${flatEntryWgsl('linear')}
 ${walkStatements('dim', rank, ['src', 'idx', 'dst'], axis, ['dst'])}
   let k = index[idx_at];
   if (k < 0 || u32(k) >= params.axis_len) { return; }

@@ -1,5 +1,6 @@
 /** one_hot: out[i, c] = (indices[i] == c); indices outside [0, classes) give an all-zero row. */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl } from '../core/wgsl-snippets.js';
 
 const cache = new Map<string, KernelSpec>();
 
@@ -18,11 +19,7 @@ export function oneHotKernel(dtype: 'f32' | 'i32'): KernelSpec {
       ],
       workgroupSize: [256, 1, 1],
       body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   let k = indices[i / params.classes];
   out[i] = select(${dtype}(0), ${dtype}(1), k >= 0 && u32(k) == i % params.classes);
 }

@@ -3,6 +3,7 @@
  * source directly (so rolling a permuted or sliced view costs one pass). 32-bit words.
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl } from '../core/wgsl-snippets.js';
 import { dimParams, operandParams } from './axis-walk.js';
 
 const cache = new Map<number, KernelSpec>();
@@ -33,11 +34,7 @@ export function rollKernel(rank: number): KernelSpec {
       ],
       workgroupSize: [256, 1, 1],
       body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
 ${lines.join('\n')}
   out[i] = src[at];
 }

@@ -7,6 +7,7 @@
  * The vec4 variant needs the element count to be a multiple of 4.
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl } from '../core/wgsl-snippets.js';
 
 export type AdamwParam =
   | 'n'
@@ -48,11 +49,7 @@ export function adamwKernel(vec4: boolean, scaled: boolean): KernelSpec<AdamwPar
       ],
       workgroupSize: [256, 1, 1],
       body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   let g = grad[i]${scaled ? ' * scale[0]' : ''};
   let p = param[i] * params.decay;
   let m = exp_avg[i] * params.beta1 + g * params.one_minus_beta1;

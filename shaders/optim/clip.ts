@@ -7,6 +7,7 @@
  *   3. the scale is applied by the fused optimizer kernels or by `scaleInPlaceKernel`.
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl, workgroupSumWgsl } from '../core/wgsl-snippets.js';
 
 /** Workgroups per gradient are capped: each then loops over its share (grid stride). */
 export const SUMSQ_WG = 256;
@@ -34,7 +35,7 @@ export function sumSquaresKernel(vec4: boolean): KernelSpec<'n' | 'out_offset'> 
       ],
       workgroupSize: [SUMSQ_WG, 1, 1],
       body: `
-var<workgroup> sums: array<f32, WG_X>;
+${workgroupSumWgsl('f32')}
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -43,13 +44,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let v = x[i];
     acc += ${vec4 ? 'dot(v, v)' : 'v * v'};
   }
-  sums[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG_X / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { sums[lid] += sums[lid + s]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { partials[params.out_offset + wid.x] = sums[0]; }
+  let total = workgroup_sum(acc, lid);
+  if (lid == 0u) { partials[params.out_offset + wid.x] = total; }
 }
 `,
     });
@@ -71,19 +67,14 @@ export const clipFinalizeKernel = kernel({
   ],
   workgroupSize: [256, 1, 1],
   body: `
-var<workgroup> sums: array<f32, WG_X>;
+${workgroupSumWgsl('f32')}
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
   for (var i = lid; i < params.count; i += WG_X) { acc += partials[i]; }
-  sums[lid] = acc;
-  workgroupBarrier();
-  for (var s = WG_X / 2u; s > 0u; s = s / 2u) {
-    if (lid < s) { sums[lid] += sums[lid + s]; }
-    workgroupBarrier();
-  }
+  let total = workgroup_sum(acc, lid);
   if (lid == 0u) {
-    let norm = sqrt(sums[0]);
+    let norm = sqrt(total);
     total_norm[0] = norm;
     // min() would hide a NaN norm; PyTorch's clamp keeps it, so the update turns NaN visibly.
     let coef = params.max_norm / (norm + 1e-6);
@@ -108,11 +99,7 @@ export function scaleInPlaceKernel(vec4: boolean): KernelSpec<'n'> {
       params: [{ name: 'n', type: 'u32' }],
       workgroupSize: [256, 1, 1],
       body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   x[i] = x[i] * scale[0];
 }
 `,

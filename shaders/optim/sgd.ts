@@ -5,6 +5,7 @@
  * With `scaled`, g is multiplied by scale[0] first (clip-by-global-norm factor on the GPU).
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl } from '../core/wgsl-snippets.js';
 
 export type SgdParam =
   'n' | 'lr' | 'weight_decay' | 'momentum' | 'one_minus_dampening' | 'first' | 'nesterov';
@@ -44,11 +45,7 @@ export function sgdKernel(vec4: boolean, scaled: boolean, withMomentum: boolean)
       ],
       workgroupSize: [256, 1, 1],
       body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
   let p = param[i];
   var d = grad[i]${scaled ? ' * scale[0]' : ''};
   if (params.weight_decay != 0.0) { d = d + p * params.weight_decay; }${momentumCode}

@@ -1,4 +1,5 @@
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { workgroupSumWgsl } from '../core/wgsl-snippets.js';
 import { wordsPerRow } from './layout.js';
 
 /**
@@ -58,8 +59,7 @@ export function packMasksKernel(vec4: boolean): KernelSpec {
     ],
     workgroupSize: [PACK_WORDS, 1, 1],
     body: `
-var<workgroup> sums: array<f32, WG_X>;
-
+${workgroupSumWgsl('f32')}
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -76,13 +76,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     ${read}
     bits[params.bits_offset + frame * frame_words + w] = word;
   }
-  sums[lid] = s;
-  workgroupBarrier();
-  for (var stride = WG_X / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { sums[lid] = sums[lid] + sums[lid + stride]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u && frame < params.frames) { partial[params.partial_offset + g] = sums[0]; }
+  let chunk_sum = workgroup_sum(s, lid);
+  if (lid == 0u && frame < params.frames) { partial[params.partial_offset + g] = chunk_sum; }
 }
 `,
   });
@@ -117,8 +112,7 @@ export const masknessKernel = kernel({
   ],
   workgroupSize: [MASKNESS_WG, 1, 1],
   body: `
-var<workgroup> sums: array<f32, WG_X>;
-
+${workgroupSumWgsl('f32')}
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -135,13 +129,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       total += mean;
     }
   }
-  sums[lid] = total;
-  workgroupBarrier();
-  for (var stride = WG_X / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { sums[lid] = sums[lid] + sums[lid + stride]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u && i < params.n) { maskness[params.maskness_offset + i] = sums[0] * params.inv_frames; }
+  let frames_sum = workgroup_sum(total, lid);
+  if (lid == 0u && i < params.n) { maskness[params.maskness_offset + i] = frames_sum * params.inv_frames; }
 }
 `,
 });

@@ -4,6 +4,7 @@
  * the kept dims) and column (over the reduced dims) by two stride sets on the same dims.
  */
 import { type KernelSpec, type ParamField, kernel } from '../../engine/kernel.js';
+import { flatEntryWgsl } from '../core/wgsl-snippets.js';
 
 const cache = new Map<number, KernelSpec>();
 
@@ -34,11 +35,7 @@ export function selectGradKernel(rank: number): KernelSpec {
       params,
       workgroupSize: [256, 1, 1],
       body: `
-@compute @workgroup_size(WG_X, WG_Y, WG_Z)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = flat_workgroup_index(wid, nwg) * WG_X + lid;
-  if (i >= params.n) { return; }
+${flatEntryWgsl()}
 ${lines.join('\n')}
   out[i] = select(0.0, g[row], u32(idx[row]) == col);
 }

@@ -13,9 +13,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { mask2formerFromConfig } from '../../model/mask2former/index.js';
 import { PointvisDataError } from '../../pointvis/errors.js';
 import { loadYtvisResults } from '../../pointvis/formats/ytvis-results.js';
-import { savePng } from '../../pointvis/frames/index.js';
+import { loadFrame, savePng } from '../../pointvis/frames/index.js';
 import type { RgbFrame } from '../../pointvis/frames/index.js';
-import { FfmpegMissingError, findExecutable, frameFolderInput, videoFileInput } from '../../pointvis/infer/index.js';
+import {
+  FfmpegMissingError,
+  findExecutable,
+  frameFolderInput,
+  videoFileInput,
+} from '../../pointvis/infer/index.js';
 import { loadConfigFile } from '../../pointvis/io/config-file.js';
 import { writeSafetensorsFile } from '../../runners/node/safetensors-file.js';
 import { register } from '../../runners/cli/commands/infer.js';
@@ -27,14 +32,20 @@ const FFMPEG = findExecutable('ffmpeg');
 
 function noise(width: number, height: number, seed: number): RgbFrame {
   const random = rng(seed);
-  return { width, height, data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(256 * random())) };
+  return {
+    width,
+    height,
+    data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(256 * random())),
+  };
 }
 
 /** A folder of PNG frames of the given [width, height] sizes, named 00000.png, 00001.png, … */
 function frameFolder(name: string, sizes: [number, number][]): string {
   const folder = join(dir, name);
   mkdirSync(folder, { recursive: true });
-  sizes.forEach(([w, h], t) => savePng(join(folder, `${String(t).padStart(5, '0')}.png`), noise(w, h, t + 1)));
+  sizes.forEach(([w, h], t) =>
+    savePng(join(folder, `${String(t).padStart(5, '0')}.png`), noise(w, h, t + 1)),
+  );
   return folder;
 }
 
@@ -90,8 +101,16 @@ describe('pointvis infer', () => {
     ]);
     const out = join(dir, 'out');
     const text = await runCli([
-      '--config', CONFIG, '--weights', weights, '--frames', frames, '--out', out,
-      '--categories', join(dir, 'categories.json'),
+      '--config',
+      CONFIG,
+      '--weights',
+      weights,
+      '--frames',
+      frames,
+      '--out',
+      out,
+      '--categories',
+      join(dir, 'categories.json'),
     ]);
     expect(text).toMatch(/1 videos, 3 frames .* 10 results written to .*results\.json/);
     const results = loadYtvisResults(join(out, 'results.json'));
@@ -116,7 +135,9 @@ describe('pointvis infer', () => {
       [64, 48],
     ]);
     expect(() => frameFolderInput(frames)).toThrow(PointvisDataError);
-    expect(() => frameFolderInput(frames)).toThrow(/frame 00002\.png is 64×48, but the first frame 00000\.png is 64×64/);
+    expect(() => frameFolderInput(frames)).toThrow(
+      /frame 00002\.png is 64×48, but the first frame 00000\.png is 64×64/,
+    );
     await expect(
       runCli(['--config', CONFIG, '--weights', weights, '--frames', frames, '--out', join(dir, 'never')]),
     ).rejects.toThrow(/00002\.png is 64×48/);
@@ -137,9 +158,20 @@ describe('pointvis infer', () => {
   it.skipIf(FFMPEG === null)(
     `a video file through ffmpeg: every frame at its size${FFMPEG === null ? ' (skipped: ffmpeg is not on PATH)' : ''}`,
     async () => {
-      const frames = frameFolder('for-video', Array.from({ length: 5 }, () => [48, 32] as [number, number]));
+      const frames = frameFolder(
+        'for-video',
+        Array.from({ length: 5 }, () => [48, 32] as [number, number]),
+      );
       const video = join(dir, 'clip.mkv');
-      const made = spawnSync(FFMPEG!, ['-loglevel', 'error', '-i', join(frames, '%05d.png'), '-c:v', 'ffv1', video]);
+      const made = spawnSync(FFMPEG!, [
+        '-loglevel',
+        'error',
+        '-i',
+        join(frames, '%05d.png'),
+        '-c:v',
+        'ffv1',
+        video,
+      ]);
       expect(made.status, String(made.stderr)).toBe(0);
       const input = await videoFileInput(video);
       try {
@@ -147,6 +179,12 @@ describe('pointvis infer', () => {
         const v = input.videos[0]!.video;
         expect([v.length, v.width, v.height]).toEqual([5, 48, 32]);
         expect(input.videos[0]!.name).toBe('clip');
+        // ffv1 is lossless: every decoded frame equals its source, in order.
+        v.file_names.forEach((file, t) => {
+          const decoded = loadFrame(join(input.videos[0]!.framesRoot, file));
+          const source = loadFrame(join(frames, `${String(t).padStart(5, '0')}.png`));
+          expect(Buffer.from(decoded.data).equals(Buffer.from(source.data)), `frame ${t}`).toBe(true);
+        });
       } finally {
         input.dispose();
       }
@@ -157,8 +195,16 @@ describe('pointvis infer', () => {
     const frames = frameFolder('clip2', [[32, 32]]);
     await expect(
       runCli([
-        '--config', CONFIG, '--weights', weights, '--frames', frames, '--out', join(dir, 'never'),
-        '--categories', join(dir, 'three.json'),
+        '--config',
+        CONFIG,
+        '--weights',
+        weights,
+        '--frames',
+        frames,
+        '--out',
+        join(dir, 'never'),
+        '--categories',
+        join(dir, 'three.json'),
       ]),
     ).rejects.toThrow(/the model has 8 classes but .*three\.json lists 3 categories/);
   });

@@ -69,7 +69,11 @@ export interface StandInOptions {
 export function tinySettings(classes: number, size = 64, windowSize = 4): InferenceSettings {
   return {
     resize: { shortEdge: size, maxSize: 4 * size },
-    collate: { pixelMean: [123.675, 116.28, 103.53], pixelStd: [58.395, 57.12, 57.375], sizeDivisibility: 32 },
+    collate: {
+      pixelMean: [123.675, 116.28, 103.53],
+      pixelStd: [58.395, 57.12, 57.375],
+      sizeDivisibility: 32,
+    },
     windowSize,
     topk: 10,
     maskThreshold: 0,
@@ -95,10 +99,13 @@ export function groundTruthModel(
   const { queries, stride } = options;
   return (video, geometry) => {
     const objects = dataset.annotations.filter((a) => a.video_id === video.id);
-    if (objects.length > queries) throw new Error(`video ${video.id} has ${objects.length} objects > ${queries}`);
+    if (objects.length > queries)
+      throw new Error(`video ${video.id} has ${objects.length} objects > ${queries}`);
     const masks = objects.map((a) =>
       (a.segmentations ?? []).map((seg) =>
-        seg === null || seg === undefined ? null : decodeMask(toRle(seg, video.height, video.width, { file: 'gt', field: 'seg' })),
+        seg === null || seg === undefined
+          ? null
+          : decodeMask(toRle(seg, video.height, video.width, { file: 'gt', field: 'seg' })),
       ),
     );
     const labels = objects.map((a) => categories.classIndex(a.category_id, { file: 'gt' }));

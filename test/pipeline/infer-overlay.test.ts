@@ -11,7 +11,13 @@ import { datasetInput, runInference } from '../../pointvis/infer/index.js';
 import { decodeMask, toRle } from '../../pointvis/rle/index.js';
 import { OBJECT_COLORS } from '../../pointvis/viz/draw.js';
 import { useEngine } from '../util/engine.js';
-import { type SynthVideos, groundTruthModel, subsetFile, synthValidSplit, tinySettings } from './infer-fixtures.js';
+import {
+  type SynthVideos,
+  groundTruthModel,
+  subsetFile,
+  synthValidSplit,
+  tinySettings,
+} from './infer-fixtures.js';
 
 let synth: SynthVideos;
 
@@ -28,7 +34,11 @@ const key = (c: Rgb) => c.join(',');
 describe('infer overlays', () => {
   it('per-frame overlays: frame size, one colour per track at its mask pixels, the frame elsewhere', async () => {
     const videos = synth.dataset.videos.slice(0, 2);
-    const dataFile = subsetFile(synth, 'two-videos.json', videos.map((v) => v.id));
+    const dataFile = subsetFile(
+      synth,
+      'two-videos.json',
+      videos.map((v) => v.id),
+    );
     const outDir = join(synth.dir, 'overlay-run');
     const input = datasetInput(dataFile, synth.framesRoot);
     const run = await runInference({
@@ -46,7 +56,9 @@ describe('infer overlays', () => {
     for (const video of videos) {
       const name = video.file_names[0]!.split('/')[0]!;
       const dir = join(outDir, 'overlays', name);
-      expect(readdirSync(dir).sort()).toEqual(video.file_names.map((f) => `${basename(f, extname(f))}.png`).sort());
+      expect(readdirSync(dir).sort()).toEqual(
+        video.file_names.map((f) => `${basename(f, extname(f))}.png`).sort(),
+      );
       const objects = synth.dataset.annotations.filter((a) => a.video_id === video.id);
       const trackColors = new Map<number, string>();
       const wrong: string[] = [];
@@ -77,12 +89,14 @@ describe('infer overlays', () => {
           const k = owner[p]!;
           const got = at(overlay.data, p);
           if (k < 0) {
-            if (key(got) !== key(at(frame.data, p))) wrong.push(`frame ${t} pixel ${p}: changed outside every object`);
+            if (key(got) !== key(at(frame.data, p)))
+              wrong.push(`frame ${t} pixel ${p}: changed outside every object`);
           } else if (isEdge(p, masks[k]!)) {
             // The boundary shows the track colour itself, the same in every frame.
             const seen = trackColors.get(k);
             if (seen === undefined) trackColors.set(k, key(got));
-            else if (key(got) !== seen) wrong.push(`frame ${t} pixel ${p}: object ${k} is ${key(got)}, earlier ${seen}`);
+            else if (key(got) !== seen)
+              wrong.push(`frame ${t} pixel ${p}: object ${k} is ${key(got)}, earlier ${seen}`);
           }
         }
         // Inside: the colour blended half and half with the frame.
@@ -92,7 +106,9 @@ describe('infer overlays', () => {
           const color = trackColors.get(k)!.split(',').map(Number);
           const blended = at(frame.data, p).map((v, c) => Math.round(0.5 * v + 0.5 * color[c]!)) as Rgb;
           if (key(at(overlay.data, p)) !== key(blended))
-            wrong.push(`frame ${t} pixel ${p}: object ${k} inside is ${key(at(overlay.data, p))}, not ${key(blended)}`);
+            wrong.push(
+              `frame ${t} pixel ${p}: object ${k} inside is ${key(at(overlay.data, p))}, not ${key(blended)}`,
+            );
         }
       });
       expect(wrong.slice(0, 5)).toEqual([]);
@@ -104,7 +120,7 @@ describe('infer overlays', () => {
       const strip = join(outDir, 'overlays', `${name}.strip.png`);
       expect(existsSync(strip)).toBe(true);
       const picture = loadFrame(strip);
-      expect(picture.width).toBeGreaterThan(5 * picture.height / 2);
+      expect(picture.width).toBeGreaterThan((5 * picture.height) / 2);
       // The legend holds a swatch of every track colour.
       const colours = new Set<string>();
       for (let p = 0; p < picture.width * picture.height; p++) colours.add(key(at(picture.data, p)));

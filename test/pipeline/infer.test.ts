@@ -19,7 +19,14 @@ import {
 } from '../../pointvis/infer/index.js';
 import { decodeMask, decompressRle, toRle } from '../../pointvis/rle/index.js';
 import { useEngine } from '../util/engine.js';
-import { type StandInOptions, type SynthVideos, groundTruthModel, renumber, synthValidSplit, tinySettings } from './infer-fixtures.js';
+import {
+  type StandInOptions,
+  type SynthVideos,
+  groundTruthModel,
+  renumber,
+  synthValidSplit,
+  tinySettings,
+} from './infer-fixtures.js';
 
 let synth: SynthVideos;
 const CLASSES = 8;
@@ -77,7 +84,9 @@ describe('infer on the synthetic valid split with a ground-truth stand-in', () =
       for (const s of r.segmentations) expect(s!.size).toEqual([video.height, video.width]);
     }
     const summary = evaluate(run.resultsFile);
-    console.log(`infer stand-in stride 4: AP ${summary.AP.toFixed(2)}, AP50 ${summary.AP50.toFixed(2)}, AP75 ${summary.AP75.toFixed(2)}`);
+    console.log(
+      `infer stand-in stride 4: AP ${summary.AP.toFixed(2)}, AP50 ${summary.AP50.toFixed(2)}, AP75 ${summary.AP75.toFixed(2)}`,
+    );
     // Objects of 14–70 pixels lose much of their shape on a 16×16 grid (measured: AP 65.1,
     // AP50 93.0, AP75 71.1); broken tracking or category ids would give far less.
     expect(summary.AP).toBeGreaterThan(55);

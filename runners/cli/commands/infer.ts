@@ -52,18 +52,34 @@ export function register(program: Command): void {
         'YouTube-VIS results: a frames folder, a video file (needs ffmpeg) or a whole YouTube-VIS dataset',
     )
     .option('--config <file>', 'run config (YAML) of the model')
-    .option('--weights <file>', 'model weights (safetensors: a training checkpoint or a converted official one)')
+    .option(
+      '--weights <file>',
+      'model weights (safetensors: a training checkpoint or a converted official one)',
+    )
     .option('--frames <dir>', 'a folder of JPEG/PNG frames (sorted by name) as one video')
     .option('--video <file>', 'a video file, decoded with ffmpeg')
     .option('--data <file>', 'a YouTube-VIS annotation file: every video in it')
-    .option('--frames-root <dir>', 'the folder the --data file names are relative to (default: the file path without .json)')
+    .option(
+      '--frames-root <dir>',
+      'the folder the --data file names are relative to (default: the file path without .json)',
+    )
     .option('--out <dir>', 'output folder: results.json (or a shard of it) and overlays/')
-    .option('--shard <i/n>', 'only the videos at positions p with p % n == i; writes results.shard-i-of-n.json')
+    .option(
+      '--shard <i/n>',
+      'only the videos at positions p with p % n == i; writes results.shard-i-of-n.json',
+    )
     .option('--overlays', 'also write PNG overlays per frame and a strip of 6 frames per video')
     .option('--overlay-score <s>', 'instances scoring at least this are drawn', '0.5')
-    .option('--categories <file>', 'category ids and names of the model classes (a list or a file with "categories")')
+    .option(
+      '--categories <file>',
+      'category ids and names of the model classes (a list or a file with "categories")',
+    )
     .option('--merge <dir>', 'combine the finished shards in <dir> into <dir>/results.json, then stop')
-    .option('--adapter <kind>', 'auto | hardware | swiftshader | gles', process.env.POINTVIS_ADAPTER ?? 'auto')
+    .option(
+      '--adapter <kind>',
+      'auto | hardware | swiftshader | gles',
+      process.env.POINTVIS_ADAPTER ?? 'auto',
+    )
     .argument('[overrides...]', 'config overrides key=value (e.g. input.minSizeTest=480)')
     .action(async (overrides: string[], options: InferCliOptions) => {
       if (options.merge !== undefined) {
@@ -86,7 +102,9 @@ function required(value: string | undefined, flag: string): string {
 export async function openInput(options: InferCliOptions): Promise<InferInput> {
   const given = (['frames', 'video', 'data'] as const).filter((k) => options[k] !== undefined);
   if (given.length !== 1) {
-    throw new Error(`infer: give exactly one of --frames DIR, --video FILE, --data FILE (got ${given.length})`);
+    throw new Error(
+      `infer: give exactly one of --frames DIR, --video FILE, --data FILE (got ${given.length})`,
+    );
   }
   if (options.frames !== undefined) return frameFolderInput(options.frames);
   if (options.video !== undefined) return videoFileInput(options.video);
@@ -166,13 +184,17 @@ function progressBar(): { update: (p: InferProgress) => void; stop: () => void }
   };
 }
 
-export async function inferCommand(options: InferCliOptions, overrides: readonly string[] = []): Promise<void> {
+export async function inferCommand(
+  options: InferCliOptions,
+  overrides: readonly string[] = [],
+): Promise<void> {
   const configFile = required(options.config, '--config');
   const weights = required(options.weights, '--weights');
   const outDir = required(options.out, '--out');
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
   const minScore = Number(options.overlayScore ?? '0.5');
-  if (!Number.isFinite(minScore)) throw new Error(`--overlay-score: "${options.overlayScore}" is not a number`);
+  if (!Number.isFinite(minScore))
+    throw new Error(`--overlay-score: "${options.overlayScore}" is not a number`);
   const cfg = loadConfigFile(configFile, overrides);
   const settings = inferenceSettingsFromConfig(cfg);
   const input = await openInput(options);
