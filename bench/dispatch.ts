@@ -8,7 +8,10 @@ import { type BenchEntry, timeGpu } from './timing.js';
 export async function benchDispatch(): Promise<BenchEntry[]> {
   const eng = engine();
   const count = 500;
-  const batched = await timeGpu(() => tidy(() => void Array.from({ length: count }, () => full([1024], 1))), 3);
+  const batched = await timeGpu(
+    () => tidy(() => void Array.from({ length: count }, () => full([1024], 1))),
+    3,
+  );
   const oneByOne = await timeGpu(
     () =>
       tidy(() => {

@@ -5,21 +5,23 @@
  * bench/gpu-model.sh runs both and prints the ratios). Drop-path is set to 0 on both sides (the
  * PyTorch references have none); the loss uses the config's 12544 points.
  *
+ * The run configs are resolved from configs/mask2former/<variant>.yaml on the dev machine
+ * (`--write-configs DIR`, which `bash bench/gpu-model.sh pack` runs: the YAML reader does not
+ * survive the bundle) and read as JSON by both sides on the GPU machine.
+ *
  * Prints one JSON line per variant:
  *   {adapter, variant, batch, height, width, objects, parameters, msPerIter, firstIterMs,
  *    peakLiveGiB, loss}   or   {variant, ..., error} when it fails (e.g. out of memory)
- * and, with --config-out DIR, writes DIR/<variant>.json: the resolved run config the PyTorch side
- * builds the same model from.
- * Run: source .gpu/env.sh && node .gpu/gpu-model-vs-torch.mjs [--variants swin-t,swin-l]
- *        [--batch 8] [--size 480x640] [--iters 10] [--config-out DIR]
- *  or  npx tsx bench/gpu-model-vs-torch.ts ...   (any machine; tiny sizes on a CPU adapter)
+ * Run: npx tsx bench/gpu-model-vs-torch.ts --write-configs .gpu/model-configs [--variants ...]
+ *      source .gpu/env.sh && node .gpu/gpu-model-vs-torch.mjs [--configs .gpu/model-configs]
+ *        [--variants swin-t,swin-l] [--batch 8] [--size 480x640] [--iters 10]
+ *  (or npx tsx bench/gpu-model-vs-torch.ts ... on any machine; tiny sizes on a CPU adapter)
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Tensor, Tensor as TensorClass, adapterName, engine, randn, tidy } from '../engine/index.js';
 import type { PointvisConfig } from '../model/config/index.js';
 import { type TrainBatch, disposeTrainBatch, mask2formerFromConfig } from '../model/mask2former/index.js';
-import { loadConfigFile } from '../pointvis/io/config-file.js';
 import { writeJsonAtomic } from '../pointvis/io/atomic-write.js';
 import { startNodeEngine } from '../runners/node/engine.js';
 import { timeTrainIterations } from './model.js';
@@ -74,18 +76,27 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
 
+/** Writes DIR/<variant>.json: the resolved config (weights off, drop-path 0) both sides build from. */
+async function writeConfigs(dir: string, variants: readonly string[]): Promise<void> {
+  const { loadConfigFile } = await import('../pointvis/io/config-file.js');
+  mkdirSync(dir, { recursive: true });
+  for (const variant of variants) {
+    const cfg = loadConfigFile(`configs/mask2former/${variant}.yaml`, [
+      'model.weights=null',
+      'model.swin.dropPathRate=0',
+    ]);
+    writeJsonAtomic(join(dir, `${variant}.json`), cfg);
+  }
+}
+
 async function runVariant(
   variant: string,
   batchSize: number,
   [height, width]: [number, number],
   iters: number,
-  configOut: string | null,
+  configs: string,
 ): Promise<Record<string, unknown>> {
-  const cfg: PointvisConfig = loadConfigFile(`configs/mask2former/${variant}.yaml`, [
-    'model.weights=null',
-    'model.swin.dropPathRate=0',
-  ]);
-  if (configOut) writeJsonAtomic(join(configOut, `${variant}.json`), cfg);
+  const cfg = JSON.parse(readFileSync(join(configs, `${variant}.json`), 'utf8')) as PointvisConfig;
   const base = { adapter: adapterName(engine().gpu.report), variant, batch: batchSize, height, width };
   const model = mask2formerFromConfig(cfg);
   let batch: TrainBatch | null = null;
@@ -109,7 +120,10 @@ async function runVariant(
       loss: t.lastLoss,
     };
   } catch (err) {
-    return { ...base, error: err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err) };
+    return {
+      ...base,
+      error: err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err),
+    };
   } finally {
     if (batch) disposeTrainBatch(batch);
     model.dispose();
@@ -118,17 +132,22 @@ async function runVariant(
 }
 
 async function main(): Promise<void> {
+  const variants = arg('variants', 'swin-t,swin-l').split(',');
+  if (process.argv.includes('--write-configs')) {
+    await writeConfigs(arg('write-configs', '.gpu/model-configs'), variants);
+    return;
+  }
   const eng = await startNodeEngine();
   const isCpu = eng.gpu.report.isCpu;
-  const variants = arg('variants', 'swin-t,swin-l').split(',');
+  const configs = arg('configs', '.gpu/model-configs');
   const batch = Number(arg('batch', isCpu ? '1' : '8'));
-  const [h, w] = arg('size', isCpu ? '64x64' : '480x640').split('x').map(Number) as [number, number];
+  const [h, w] = arg('size', isCpu ? '64x64' : '480x640')
+    .split('x')
+    .map(Number) as [number, number];
   const iters = Number(arg('iters', isCpu ? '1' : '10'));
-  const configOut = process.argv.includes('--config-out') ? arg('config-out', '.') : null;
-  if (configOut) mkdirSync(configOut, { recursive: true });
   let failed = false;
   for (const variant of variants) {
-    const line = await runVariant(variant, batch, [h, w], iters, configOut);
+    const line = await runVariant(variant, batch, [h, w], iters, configs);
     failed ||= 'error' in line;
     console.log(JSON.stringify(line));
   }

@@ -22,40 +22,51 @@ import time
 
 import torch
 
+
+def plain_linear_sum_assignment(cost):
+    """scipy's linear_sum_assignment (min cost, rectangular), for a machine without scipy."""
+    c = cost.T.tolist() if len(cost) > len(cost[0]) else cost.tolist()  # n ≤ m rows
+    n, m = len(c), len(c[0])
+    u, v, p, way = [0.0] * (n + 1), [0.0] * (m + 1), [0] * (m + 1), [0] * (m + 1)
+    for i in range(1, n + 1):
+        p[0], j0 = i, 0
+        minv, used = [float('inf')] * (m + 1), [False] * (m + 1)
+        while p[j0] != 0:
+            used[j0], i0, delta, j1 = True, p[j0], float('inf'), 0
+            for j in range(1, m + 1):
+                if not used[j]:
+                    cur = c[i0 - 1][j - 1] - u[i0] - v[j]
+                    if cur < minv[j]:
+                        minv[j], way[j] = cur, j0
+                    if minv[j] < delta:
+                        delta, j1 = minv[j], j
+            for j in range(m + 1):
+                if used[j]:
+                    u[p[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+        while j0:
+            j1 = way[j0]
+            p[j0] = p[j1]
+            j0 = j1
+    pairs = sorted((p[j] - 1, j - 1) for j in range(1, m + 1) if p[j])
+    if len(cost) > len(cost[0]):
+        pairs = sorted((b, a) for a, b in pairs)
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
 try:
     from scipy.optimize import linear_sum_assignment
-except ImportError:  # the GPU machine may lack scipy: a plain Hungarian (rows = queries ≥ targets)
-    def linear_sum_assignment(cost):
-        c = cost.T.tolist() if len(cost) > len(cost[0]) else cost.tolist()  # n ≤ m rows
-        n, m = len(c), len(c[0])
-        u, v, p, way = [0.0] * (n + 1), [0.0] * (m + 1), [0] * (m + 1), [0] * (m + 1)
-        for i in range(1, n + 1):
-            p[0], j0 = i, 0
-            minv, used = [float('inf')] * (m + 1), [False] * (m + 1)
-            while p[j0] != 0:
-                used[j0], i0, delta, j1 = True, p[j0], float('inf'), 0
-                for j in range(1, m + 1):
-                    if not used[j]:
-                        cur = c[i0 - 1][j - 1] - u[i0] - v[j]
-                        if cur < minv[j]:
-                            minv[j], way[j] = cur, j0
-                        if minv[j] < delta:
-                            delta, j1 = minv[j], j
-                for j in range(m + 1):
-                    if used[j]:
-                        u[p[j]] += delta
-                        v[j] -= delta
-                    else:
-                        minv[j] -= delta
-                j0 = j1
-            while j0:
-                j1 = way[j0]
-                p[j0] = p[j1]
-                j0 = j1
-        pairs = sorted((p[j] - 1, j - 1) for j in range(1, m + 1) if p[j])
-        if len(cost) > len(cost[0]):
-            pairs = sorted((b, a) for a, b in pairs)
-        return [a for a, _ in pairs], [b for _, b in pairs]
+except ImportError:  # the GPU machine may lack scipy; criterion.py imports it too
+    import types
+    linear_sum_assignment = plain_linear_sum_assignment
+    _optimize = types.ModuleType('scipy.optimize')
+    _optimize.linear_sum_assignment = plain_linear_sum_assignment
+    sys.modules['scipy'] = types.ModuleType('scipy')
+    sys.modules['scipy'].optimize = _optimize
+    sys.modules['scipy.optimize'] = _optimize
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tools', 'torch_ref'))

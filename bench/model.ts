@@ -19,9 +19,14 @@ import {
 } from '../model/mask2former/index.js';
 import { assembleBatch } from '../pointvis/data/assemble-batch.js';
 import type { ImageSample } from '../pointvis/data/types.js';
-import { loadConfigFile } from '../pointvis/io/config-file.js';
 import { buildOptimizer } from '../pointvis/train/param-groups.js';
-import { Rng, SYNTH_PRESETS, type SynthPresetName, buildCategories, renderImageScene } from '../pointvis/synth/index.js';
+import {
+  Rng,
+  SYNTH_PRESETS,
+  type SynthPresetName,
+  buildCategories,
+  renderImageScene,
+} from '../pointvis/synth/index.js';
 import type { BenchEntry } from './timing.js';
 
 /**
@@ -29,7 +34,11 @@ import type { BenchEntry } from './timing.js';
  * RGB, and one instance per visible object with class index = category id − 1 (the preset's
  * shared categories, ids 1..K).
  */
-export function synthTrainingSamples(count: number, seed: number, preset: SynthPresetName = 'tiny'): ImageSample[] {
+export function synthTrainingSamples(
+  count: number,
+  seed: number,
+  preset: SynthPresetName = 'tiny',
+): ImageSample[] {
   const p = SYNTH_PRESETS[preset];
   const shared = buildCategories(p.sharedCategories, p.novelCategories).filter((c) => c.shared);
   const root = Rng.fromSeed(seed);
@@ -113,6 +122,8 @@ export async function timeTrainIterations(
 
 /** cpu-tiny at 64×64, batch 2: ms per training iteration and peak live bytes. */
 export async function benchModel(): Promise<BenchEntry[]> {
+  // Loaded lazily: the YAML reader does not survive the GPU bundle (gpu-model-vs-torch.ts imports this file).
+  const { loadConfigFile } = await import('../pointvis/io/config-file.js');
   const cfg = loadConfigFile('configs/mask2former/cpu-tiny.yaml');
   const model = mask2formerFromConfig(cfg);
   const batch = tidy(() => synthTrainBatch(cfg, synthTrainingSamples(2, 7)));

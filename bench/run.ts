@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   const text = JSON.stringify(doc, null, 2);
   console.log(text);
   if (save) {
-    const tag = adapterName(report).replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+    const tag = adapterName(report)
+      .replace(/[^a-z0-9]+/gi, '-')
+      .toLowerCase();
     const path = `bench/results/${doc.date.slice(0, 10)}-${tag}.json`;
     writeFileAtomic(path, text + '\n');
     process.stderr.write(`saved ${path}\n`);

@@ -1,3 +1,4 @@
+import { benchAttention } from './attention.js';
 import { benchDeform } from './deform.js';
 import { benchElementwise } from './elementwise.js';
 import { benchSample } from './sample.js';
@@ -10,6 +11,7 @@ import type { BenchEntry } from './timing.js';
 
 /** GPU benchmark suites by name; each kernel family contributes one. */
 export const suites: Record<string, () => Promise<BenchEntry[]>> = {
+  attention: benchAttention,
   elementwise: benchElementwise,
   deform: benchDeform,
   loss: benchLoss,

@@ -92,7 +92,8 @@ export function backward(root: Tensor, seed?: Tensor): void {
   if (!addGradients || !cloneGradient || !onesLike) {
     throw new EngineError('autograd: gradient arithmetic not registered (import engine/index.js)');
   }
-  if (!root.requiresGrad) throw new EngineError(`backward of ${root.describe()}, which does not require grad`);
+  if (!root.requiresGrad)
+    throw new EngineError(`backward of ${root.describe()}, which does not require grad`);
   if (!seed && root.size !== 1) {
     throw new EngineError(`backward of non-scalar ${root.describe()} needs an explicit seed gradient`);
   }

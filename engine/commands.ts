@@ -117,7 +117,10 @@ export class CommandStream {
       const slot = this.arenaUsed;
       this.writeParams(spec, params, slot / 4);
       this.arenaUsed = Math.ceil((slot + bytes) / this.slotAlign) * this.slotAlign;
-      entries.push({ binding: spec.bindings.length, resource: { buffer: this.arenaGpu, offset: slot, size: bytes } });
+      entries.push({
+        binding: spec.bindings.length,
+        resource: { buffer: this.arenaGpu, offset: slot, size: bytes },
+      });
     }
     const encoder = this.ensureEncoder();
     const label = spec.name;
@@ -158,7 +161,13 @@ export class CommandStream {
   ): void {
     if (threads <= 0) return;
     const groups = Math.ceil(threads / workgroupThreads(spec));
-    this.dispatch(spec, buffers, params, foldGrid(groups, this.gpu.limits.maxComputeWorkgroupsPerDimension), describe);
+    this.dispatch(
+      spec,
+      buffers,
+      params,
+      foldGrid(groups, this.gpu.limits.maxComputeWorkgroupsPerDimension),
+      describe,
+    );
   }
 
   private writeParams(spec: KernelSpec, params: ParamValues, word: number): void {

@@ -1,4 +1,10 @@
-import { DeviceLostError, EngineError, GpuOutOfMemoryError, GpuValidationError, NoAdapterError } from './errors.js';
+import {
+  DeviceLostError,
+  EngineError,
+  GpuOutOfMemoryError,
+  GpuValidationError,
+  NoAdapterError,
+} from './errors.js';
 
 /** Optional features the engine uses when the adapter has them. */
 const WANTED_FEATURES: GPUFeatureName[] = [

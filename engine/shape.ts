@@ -44,7 +44,8 @@ export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] 
 /** Resolves a possibly negative axis against a rank. */
 export function normalizeAxis(axis: number, rank: number, op = 'axis'): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= Math.max(rank, 1)) throw new ShapeError(`${op}: axis ${axis} out of range for rank ${rank}`);
+  if (a < 0 || a >= Math.max(rank, 1))
+    throw new ShapeError(`${op}: axis ${axis} out of range for rank ${rank}`);
   return a;
 }
 
@@ -52,7 +53,8 @@ export function normalizeAxis(axis: number, rank: number, op = 'axis'): number {
 export function resolveShape(target: Shape, size: number, op = 'reshape'): number[] {
   const out = [...target];
   const infer = out.indexOf(-1);
-  if (infer !== out.lastIndexOf(-1)) throw new ShapeError(`${op}: more than one -1 in ${formatShape(target)}`);
+  if (infer !== out.lastIndexOf(-1))
+    throw new ShapeError(`${op}: more than one -1 in ${formatShape(target)}`);
   if (infer >= 0) {
     const known = sizeOf(out.filter((_, i) => i !== infer));
     if (known === 0 || size % known !== 0) {
@@ -60,6 +62,7 @@ export function resolveShape(target: Shape, size: number, op = 'reshape'): numbe
     }
     out[infer] = size / known;
   }
-  if (sizeOf(out) !== size) throw new ShapeError(`${op}: ${formatShape(target)} does not hold ${size} elements`);
+  if (sizeOf(out) !== size)
+    throw new ShapeError(`${op}: ${formatShape(target)} does not hold ${size} elements`);
   return out;
 }

@@ -1,4 +1,8 @@
-import { HUNGARIAN_MAX_SIDE, hungarianKernel, hungarianVariantFor } from '../../shaders/hungarian/hungarian.js';
+import {
+  HUNGARIAN_MAX_SIDE,
+  hungarianKernel,
+  hungarianVariantFor,
+} from '../../shaders/hungarian/hungarian.js';
 import { AssignmentInputError } from '../../shaders/hungarian/reference.js';
 import { ShapeError } from '../errors.js';
 import { workgroupThreads } from '../kernel.js';
@@ -25,7 +29,9 @@ export { AssignmentInputError, HUNGARIAN_MAX_SIDE };
  */
 export function hungarianBatched(costs: Tensor, sizes: Tensor): Tensor {
   if (costs.dtype !== 'f32' || costs.ndim !== 3) {
-    throw new ShapeError(`hungarianBatched: costs must be f32 [B, maxRows, maxCols], got ${costs.describe()}`);
+    throw new ShapeError(
+      `hungarianBatched: costs must be f32 [B, maxRows, maxCols], got ${costs.describe()}`,
+    );
   }
   const [batch, maxRows, maxCols] = costs.shape as [number, number, number];
   if (sizes.dtype !== 'i32' || sizes.ndim !== 2 || sizes.shape[0] !== batch || sizes.shape[1] !== 2) {
@@ -60,7 +66,9 @@ export function hungarianBatched(costs: Tensor, sizes: Tensor): Tensor {
  * in one dispatch and returns, per problem, the column of each row (-1 when unassigned). Costs
  * are rounded to f32. Throws AssignmentInputError for ragged matrices or non-finite costs.
  */
-export async function linearSumAssignment(costs: readonly (readonly (readonly number[])[])[]): Promise<number[][]> {
+export async function linearSumAssignment(
+  costs: readonly (readonly (readonly number[])[])[],
+): Promise<number[][]> {
   const batch = costs.length;
   if (batch === 0) return [];
   const shapes = costs.map((matrix, b) => {
@@ -87,9 +95,7 @@ export async function linearSumAssignment(costs: readonly (readonly (readonly nu
   const maxCols = Math.max(...shapes.map((s) => s[1]));
   if (maxRows === 0) return costs.map(() => []);
   const packed = new Float32Array(batch * maxRows * maxCols);
-  costs.forEach((matrix, b) =>
-    matrix.forEach((row, r) => packed.set(row, (b * maxRows + r) * maxCols)),
-  );
+  costs.forEach((matrix, b) => matrix.forEach((row, r) => packed.set(row, (b * maxRows + r) * maxCols)));
   const sizes = Int32Array.from(shapes.flatMap((s) => [s[0], s[1]]));
   const flat = await tidyAsync(async () =>
     hungarianBatched(tensor(packed, [batch, maxRows, maxCols]), tensor(sizes, [batch, 2])).data(),

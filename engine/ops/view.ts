@@ -26,7 +26,8 @@ export function flatten(t: Tensor, startAxis = 0, endAxis = -1): Tensor {
 export function permute(t: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== t.ndim) throw new ShapeError(`permute ${t.describe()}: ${dims.length} dims given`);
   const axes = dims.map((d) => normalizeAxis(d, t.ndim, 'permute'));
-  if (new Set(axes).size !== axes.length) throw new ShapeError(`permute ${t.describe()}: repeated axis in [${dims}]`);
+  if (new Set(axes).size !== axes.length)
+    throw new ShapeError(`permute ${t.describe()}: repeated axis in [${dims}]`);
   const out = t.view(
     axes.map((a) => t.shape[a]!),
     axes.map((a) => t.strides[a]!),
@@ -48,7 +49,8 @@ export function transpose(t: Tensor, axis0 = -2, axis1 = -1): Tensor {
 
 /** Broadcasts to `shape` with stride 0 on expanded dimensions (NumPy rules; -1 keeps a dim). */
 export function expand(t: Tensor, shape: Shape): Tensor {
-  if (shape.length < t.ndim) throw new ShapeError(`expand ${t.describe()} to ${formatShape(shape)}: fewer dims`);
+  if (shape.length < t.ndim)
+    throw new ShapeError(`expand ${t.describe()} to ${formatShape(shape)}: fewer dims`);
   const lead = shape.length - t.ndim;
   const strides: number[] = [];
   const outShape: number[] = [];
@@ -88,7 +90,8 @@ export function squeeze(t: Tensor, axis?: number): Tensor {
     drop = t.shape.flatMap((d, i) => (d === 1 ? [i] : []));
   } else {
     const a = normalizeAxis(axis, t.ndim, 'squeeze');
-    if (t.shape[a] !== 1) throw new ShapeError(`squeeze ${t.describe()}: axis ${axis} has size ${t.shape[a]}`);
+    if (t.shape[a] !== 1)
+      throw new ShapeError(`squeeze ${t.describe()}: axis ${axis} has size ${t.shape[a]}`);
     drop = [a];
   }
   const keepAxis = (_: number, i: number) => !drop.includes(i);
@@ -123,6 +126,7 @@ export function slice(t: Tensor, axis: number, start: number, end?: number, step
 export function select(t: Tensor, axis: number, index: number): Tensor {
   const a = normalizeAxis(axis, t.ndim, 'select');
   const i = index < 0 ? index + t.shape[a]! : index;
-  if (i < 0 || i >= t.shape[a]!) throw new ShapeError(`select ${t.describe()}: index ${index} on axis ${axis}`);
+  if (i < 0 || i >= t.shape[a]!)
+    throw new ShapeError(`select ${t.describe()}: index ${index} on axis ${axis}`);
   return squeeze(slice(t, a, i, i + 1), a);
 }

@@ -17,7 +17,10 @@ function modelAndSeed(cfg: PointvisConfig | ModelConfig, seed: number | undefine
   return isRunConfig(cfg) ? [cfg.model, seed ?? cfg.seed] : [cfg, seed ?? 0];
 }
 
-export function mask2formerOptionsFromConfig(cfg: PointvisConfig | ModelConfig, seed?: number): Mask2FormerOptions {
+export function mask2formerOptionsFromConfig(
+  cfg: PointvisConfig | ModelConfig,
+  seed?: number,
+): Mask2FormerOptions {
   const [model, s] = modelAndSeed(cfg, seed);
   const swin = swinOptionsFromConfig(model.swin, s);
   const d = maskedDecoderOptionsFromConfig(model, s);

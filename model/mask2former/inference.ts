@@ -25,6 +25,7 @@ import {
   softmax,
   sum,
   tensor,
+  tidy,
   tidyAsync,
   wordsPerRow,
   writeInto,
@@ -79,16 +80,27 @@ export async function imageInstances(
   const classes = predLogits.shape[2]! - 1;
   const [height, width] = image.outputSize;
   const geometry = { inputSize, imageSize: image.imageSize, outputSize: image.outputSize };
-  return noGrad(() =>
-    tidyAsync(async () => {
-      const probs = (await slice(softmax(select(predLogits, 0, b), -1), 1, 0, classes).data()) as Float32Array;
-      const picks = topkPicks(probs, classes, options.detectionsPerImage ?? 100);
-      const k = picks.queries.length;
-      if (k === 0) return { ...picks, height, width, maskBits: new Uint32Array(0) };
-      const [, , h, w] = predMasks.shape as [number, number, number, number];
-      const chosen = reshape(indexSelect(select(predMasks, 0, b), 0, tensor(picks.queries, [k], 'i32')), [k, 1, h, w]);
-      const bits = TensorClass.empty([k, 1, height, wordsPerRow(width)], 'u32');
-      const maskScores = TensorClass.empty([k], 'f32');
+  // Every op runs inside a synchronous noGrad (nothing here is differentiated); the awaits sit between.
+  const probs = await tidyAsync(
+    async () =>
+      noGrad(() =>
+        slice(softmax(select(predLogits, 0, b), -1), 1, 0, classes),
+      ).data() as Promise<Float32Array>,
+  );
+  const picks = topkPicks(probs, classes, options.detectionsPerImage ?? 100);
+  const k = picks.queries.length;
+  if (k === 0) return { ...picks, height, width, maskBits: new Uint32Array(0) };
+  const [, , h, w] = predMasks.shape as [number, number, number, number];
+  const [bits, maskScores] = noGrad(() =>
+    tidy(() => {
+      const chosen = reshape(indexSelect(select(predMasks, 0, b), 0, tensor(picks.queries, [k], 'i32')), [
+        k,
+        1,
+        h,
+        w,
+      ]);
+      const packed = TensorClass.empty([k, 1, height, wordsPerRow(width)], 'u32');
+      const scores = TensorClass.empty([k], 'f32');
       forEachResizedChunk(
         chosen,
         geometry,
@@ -98,17 +110,23 @@ export async function imageInstances(
           const inside = gt(chunk, 0); // f32 0/1
           const area = sum(inside, [1, 2, 3]);
           const score = div(sum(mul(sigmoid(chunk), inside), [1, 2, 3]), add(area, MASK_SCORE_EPS));
-          writeInto(slice(maskScores, 0, n0, n0 + n), score);
-          writeInto(slice(bits, 0, n0, n0 + n), packProposalMasks(chunk, 0).bits);
+          writeInto(slice(scores, 0, n0, n0 + n), score);
+          writeInto(slice(packed, 0, n0, n0 + n), packProposalMasks(chunk, 0).bits);
         },
         options,
       );
-      const maskScore = (await maskScores.data()) as Float32Array;
-      const maskBits = (await bits.data()) as Uint32Array;
-      const scores = Float32Array.from(picks.scores, (s, i) => s * maskScore[i]!);
-      return { scores, labels: picks.labels, queries: picks.queries, height, width, maskBits };
+      return [packed, scores];
     }),
   );
+  try {
+    const maskScore = (await maskScores!.data()) as Float32Array;
+    const maskBits = (await bits!.data()) as Uint32Array;
+    const scores = Float32Array.from(picks.scores, (s, i) => s * maskScore[i]!);
+    return { scores, labels: picks.labels, queries: picks.queries, height, width, maskBits };
+  } finally {
+    bits!.dispose();
+    maskScores!.dispose();
+  }
 }
 
 /** Row-major 0/1 mask i of packed bits [k, H, ⌈W/32⌉]. */

@@ -65,7 +65,9 @@ export class Mask2Former extends Module {
     this.numClasses = options.numClasses;
     this.sizeDivisibility = options.sizeDivisibility ?? 32;
     if (!Number.isInteger(this.sizeDivisibility) || this.sizeDivisibility < 1) {
-      throw new ShapeError(`Mask2Former: sizeDivisibility ${this.sizeDivisibility} must be a positive integer`);
+      throw new ShapeError(
+        `Mask2Former: sizeDivisibility ${this.sizeDivisibility} must be a positive integer`,
+      );
     }
     const stages = options.swin.depths.length;
     this.backbone = this.registerModule(

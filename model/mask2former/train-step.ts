@@ -4,7 +4,15 @@
  * no readback — except, when the caller asks (every logPeriod, and at the end of a run), one
  * combined readback of every loss term, checked for NaN/Inf.
  */
-import { EngineError, type Tensor, Tensor as TensorClass, backward, engine, mul, tidyAsync } from '../../engine/index.js';
+import {
+  EngineError,
+  type Tensor,
+  Tensor as TensorClass,
+  backward,
+  engine,
+  mul,
+  tidyAsync,
+} from '../../engine/index.js';
 import type { Optimizer } from '../../engine/index.js';
 import type { HostBatch } from '../../pointvis/data/assemble-batch.js';
 import {
@@ -127,8 +135,10 @@ function checkBatch(model: Mask2Former, batch: TrainBatch): void {
 }
 
 /**
- * One iteration: zero-free gradients (they are dropped after each step), forward, criterion,
- * backward, optimizer step. Set `optimizer.lr` from the schedule before calling.
+ * One iteration: forward, criterion, backward, optimizer step (with the optimizer's full-model
+ * clipping, e.g. from pointvis/train `buildOptimizer(model, cfg.solver)`), then the gradients are
+ * dropped. Set `optimizer.lr` from the schedule before calling. With `read`, a non-finite term
+ * throws NonFiniteLossError (after the update was applied: stop the run there).
  */
 export async function trainStep(
   model: Mask2Former,

@@ -3,7 +3,18 @@
  * spirals, a 2-64-64-2 MLP, cross-entropy and AdamW. It exercises matmul, elementwise ops,
  * reductions, the loss, autograd and the optimizer on whatever adapter is present.
  */
-import { AdamW, argmax, backward, crossEntropy, engine, eq, mean, tensor, tidyAsync, cast } from '../../engine/index.js';
+import {
+  AdamW,
+  argmax,
+  backward,
+  crossEntropy,
+  engine,
+  eq,
+  mean,
+  tensor,
+  tidyAsync,
+  cast,
+} from '../../engine/index.js';
 import { Mlp } from '../../model/nn/mlp.js';
 
 export interface ToyResult {

@@ -12,7 +12,8 @@ export async function acquireBrowserDevice(): Promise<GpuDevice> {
   }
   return acquireDevice(gpu, {
     origin: 'navigator.gpu',
-    installHint: 'Enable WebGPU in the browser (chrome://flags/#enable-unsafe-webgpu) or update the GPU driver.',
+    installHint:
+      'Enable WebGPU in the browser (chrome://flags/#enable-unsafe-webgpu) or update the GPU driver.',
   });
 }
 

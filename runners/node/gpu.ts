@@ -72,7 +72,9 @@ export async function acquireNodeDevice(choice: AdapterChoice = adapterChoiceFro
     });
   }
   if (!existsSync(SWIFTSHADER_ICD)) {
-    throw new NoAdapterError(`no WebGPU adapter: no GPU driver and no SwiftShader at ${SWIFTSHADER_ICD}. ${INSTALL_HINT}`);
+    throw new NoAdapterError(
+      `no WebGPU adapter: no GPU driver and no SwiftShader at ${SWIFTSHADER_ICD}. ${INSTALL_HINT}`,
+    );
   }
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   const gpu = create(['backend=vulkan']);

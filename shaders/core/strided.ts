@@ -26,7 +26,11 @@ export function stridedInputParams(prefix: string, rank: number): ParamField[] {
  * element index of the strided input (stride 0 on broadcast dimensions).
  */
 export function stridedIndexFn(prefix: string, rank: number): string {
-  const lines = [`fn ${prefix}_index(linear: u32) -> u32 {`, `  var rest = linear;`, `  var idx = params.${prefix}_offset;`];
+  const lines = [
+    `fn ${prefix}_index(linear: u32) -> u32 {`,
+    `  var rest = linear;`,
+    `  var idx = params.${prefix}_offset;`,
+  ];
   for (let i = rank - 1; i >= 0; i--) {
     if (i > 0) {
       lines.push(`  idx += (rest % params.out_dim${i}) * params.${prefix}_stride${i};`);
@@ -47,14 +51,23 @@ export function outDimValues(shape: readonly number[]): Record<string, number> {
 }
 
 /** Param values for a strided input viewed at the output's shape (strides already broadcast). */
-export function stridedInputValues(prefix: string, offset: number, strides: readonly number[]): Record<string, number> {
+export function stridedInputValues(
+  prefix: string,
+  offset: number,
+  strides: readonly number[],
+): Record<string, number> {
   const v: Record<string, number> = { [`${prefix}_offset`]: offset };
   strides.forEach((s, i) => (v[`${prefix}_stride${i}`] = s));
   return v;
 }
 
 /** CPU reference of the same index mapping. */
-export function stridedIndexReference(linear: number, shape: readonly number[], offset: number, strides: readonly number[]): number {
+export function stridedIndexReference(
+  linear: number,
+  shape: readonly number[],
+  offset: number,
+  strides: readonly number[],
+): number {
   let rest = linear;
   let idx = offset;
   for (let i = shape.length - 1; i >= 0; i--) {

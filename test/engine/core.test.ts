@@ -38,11 +38,15 @@ describe(`core tensors (${platformName})`, () => {
     const t = tensor(data, [2, 3, 4]);
     const p = permute(t, [2, 0, 1]);
     expect(p.shape).toEqual([4, 2, 3]);
-    expect(Array.from(await contiguous(p).data())).toEqual(stridedCopyReference(data, p.shape, p.offset, p.strides));
+    expect(Array.from(await contiguous(p).data())).toEqual(
+      stridedCopyReference(data, p.shape, p.offset, p.strides),
+    );
     const s = slice(t, 2, 1, 4, 2);
     expect(Array.from(await s.data())).toEqual([1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23]);
     const e = expand(tensor([1, 2, 3], [3, 1]), [2, 3, 4]);
-    expect(Array.from(await e.data())).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    expect(Array.from(await e.data())).toEqual([
+      1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+    ]);
     const r = reshape(transpose(tensor(data.slice(0, 6), [2, 3])), [6]);
     expect(Array.from(await r.data())).toEqual([0, 3, 1, 4, 2, 5]);
     expect(Array.from(await select(t, 1, -1).data())).toEqual([8, 9, 10, 11, 20, 21, 22, 23]);

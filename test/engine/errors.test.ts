@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquirePlatformDevice } from '#platform-gpu';
-import { type Engine, initEngine, setEngine, kernel, tensor, zeros, DeviceLostError, engine } from '../../engine/index.js';
+import {
+  type Engine,
+  initEngine,
+  setEngine,
+  kernel,
+  tensor,
+  zeros,
+  DeviceLostError,
+  engine,
+} from '../../engine/index.js';
 import { useEngine, platformName } from '../util/engine.js';
 
 let eng: Engine;
@@ -49,7 +58,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) { b[gid.x] = a[gid.x]; }
     });
     const t = zeros([8]);
     // The same buffer bound read-only and writable in one dispatch is invalid in WebGPU.
-    eng.stream.dispatch(good, [{ buffer: t.buffer }, { buffer: t.buffer }], {}, [1, 1, 1], () => 'a=f32[8] b=f32[8]');
+    eng.stream.dispatch(
+      good,
+      [{ buffer: t.buffer }, { buffer: t.buffer }],
+      {},
+      [1, 1, 1],
+      () => 'a=f32[8] b=f32[8]',
+    );
     await expect(eng.sync()).rejects.toThrow(/reads_two_buffers/);
     t.dispose();
     // The engine keeps working afterwards.
@@ -57,7 +72,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) { b[gid.x] = a[gid.x]; }
   });
 
   it('a wrong buffer count is refused at once', () => {
-    expect(() => eng.stream.dispatch1D(broken, [], { n: 1 }, 1, () => 'none')).toThrow(/takes 1 buffers, got 0/);
+    expect(() => eng.stream.dispatch1D(broken, [], { n: 1 }, 1, () => 'none')).toThrow(
+      /takes 1 buffers, got 0/,
+    );
   });
 
   it('using a disposed tensor names it', () => {

@@ -75,7 +75,10 @@ function fixtureWeights(): Map<string, StateValue> {
 
 /** decoder.py's objective: Σ_k sin(0.37i + k)·masks_k + cos(0.53i + k)·logits_k, + sin(0.71i)·emb. */
 function weights(n: number, f: (i: number) => number, shape: readonly number[]): Tensor {
-  return tensor(Float32Array.from({ length: n }, (_, i) => f(i)), shape);
+  return tensor(
+    Float32Array.from({ length: n }, (_, i) => f(i)),
+    shape,
+  );
 }
 
 describe('Mask2Former whole-model parity with the composed PyTorch references', () => {
@@ -106,12 +109,33 @@ describe('Mask2Former whole-model parity with the composed PyTorch references', 
         expect(p.predMasks.shape).toEqual(masksRef.shape);
         compare(`pred_logits.${k}`, await p.predLogits.data(), logitsRef.data, FORWARD_TOL);
         compare(`pred_masks.${k}`, await p.predMasks.data(), masksRef.data, FORWARD_TOL);
-        term(sum(mul(p.predMasks, weights(p.predMasks.size, (i) => Math.sin(0.37 * i + k), p.predMasks.shape))));
-        term(sum(mul(p.predLogits, weights(p.predLogits.size, (i) => Math.cos(0.53 * i + k), p.predLogits.shape))));
+        term(
+          sum(
+            mul(
+              p.predMasks,
+              weights(p.predMasks.size, (i) => Math.sin(0.37 * i + k), p.predMasks.shape),
+            ),
+          ),
+        );
+        term(
+          sum(
+            mul(
+              p.predLogits,
+              weights(p.predLogits.size, (i) => Math.cos(0.53 * i + k), p.predLogits.shape),
+            ),
+          ),
+        );
       }
       const emb = out.queryEmbeddings;
       compare('query_embeddings', await emb.data(), fx.get('output.query_embeddings').data, FORWARD_TOL);
-      term(sum(mul(emb, weights(emb.size, (i) => Math.sin(0.71 * i), emb.shape))));
+      term(
+        sum(
+          mul(
+            emb,
+            weights(emb.size, (i) => Math.sin(0.71 * i), emb.shape),
+          ),
+        ),
+      );
       compare('objective', await objective!.data(), fx.get('output.objective').data, FORWARD_TOL);
 
       backward(objective!);

@@ -87,7 +87,9 @@ describe('parameter names', () => {
 describe('strict checkpoint loading', () => {
   it('a checkpoint of another architecture or with missing/extra names is refused, naming them', async () => {
     const model = new Mask2Former(tinyOptions());
-    const other = new Mask2Former(tinyOptions({ decoder: { ...tinyOptions().decoder, numQueries: 7 }, seed: 6 }));
+    const other = new Mask2Former(
+      tinyOptions({ decoder: { ...tinyOptions().decoder, numQueries: 7 }, seed: 6 }),
+    );
     const probe = 'sem_seg_head.predictor.class_embed.bias';
     const before = Array.from(await model.stateDict().get(probe)!.data());
     const otherState = new Map<string, StateValue>(other.stateDict());
@@ -109,7 +111,9 @@ describe('strict checkpoint loading', () => {
     expect(error).toBeInstanceOf(StateDictError);
     const message = (error as Error).message;
     expect(message).toMatch(/broken\.safetensors/);
-    expect(message).toMatch(/missing.*\n.*backbone\.layers\.2\.blocks\.0\.attn\.relative_position_bias_table/);
+    expect(message).toMatch(
+      /missing.*\n.*backbone\.layers\.2\.blocks\.0\.attn\.relative_position_bias_table/,
+    );
     expect(message).toMatch(/unexpected.*\n.*sem_seg_head\.predictor\.extra\.weight/);
     // Nothing was written by the failed loads; a fitting state loads.
     expect(Array.from(await model.stateDict().get(probe)!.data())).toEqual(before);
@@ -149,7 +153,10 @@ describe('input checks', () => {
     await expect(trainStep(model, criterion, optimizer, batch, { step: 0 })).rejects.toThrow(
       /target masks f32\[1,16,16\] must be \[ΣT, 32, 32\]/,
     );
-    const wrongCount: TrainBatch = { images: batch.images, targets: { labels: [[1], []], masks: zeros([1, 32, 32]) } };
+    const wrongCount: TrainBatch = {
+      images: batch.images,
+      targets: { labels: [[1], []], masks: zeros([1, 32, 32]) },
+    };
     await expect(trainStep(model, criterion, optimizer, wrongCount, { step: 0 })).rejects.toThrow(
       /2 target lists for 1 images/,
     );
@@ -173,7 +180,10 @@ describe('training step', () => {
     const images = randn([2, 3, 32, 32], { seed: 3 });
     const mask = new Float32Array(32 * 32);
     for (let y = 4; y < 20; y++) for (let x = 6; x < 26; x++) mask[y * 32 + x] = 1;
-    const someEmpty: TrainBatch = { images, targets: { labels: [[2], []], masks: tensor(mask, [1, 32, 32]) } };
+    const someEmpty: TrainBatch = {
+      images,
+      targets: { labels: [[2], []], masks: tensor(mask, [1, 32, 32]) },
+    };
     const allEmpty: TrainBatch = { images, targets: { labels: [[], []], masks: zeros([0, 32, 32]) } };
 
     const first = await trainStep(model, criterion, optimizer, someEmpty, { step: 0, read: true });
@@ -205,7 +215,10 @@ describe('training step', () => {
     const model = new Mask2Former(tinyOptions());
     const criterion = tinyCriterion();
     const { optimizer } = buildOptimizer(model, solverFor(1e-3));
-    const batch: TrainBatch = { images: randn([1, 3, 32, 32], { seed: 4 }), targets: { labels: [[]], masks: zeros([0, 32, 32]) } };
+    const batch: TrainBatch = {
+      images: randn([1, 3, 32, 32], { seed: 4 }),
+      targets: { labels: [[]], masks: zeros([0, 32, 32]) },
+    };
     fillInPlace(model.sem_seg_head.predictor.class_embed.bias!, NaN);
     await expect(trainStep(model, criterion, optimizer, batch, { step: 41, read: true })).rejects.toThrow(
       /training step 41: non-finite loss loss_ce_0 = NaN/,
@@ -315,10 +328,19 @@ describe('instance inference', () => {
     const expected: { imageId: number; category: number; score: number; mask: Uint8Array }[] = [];
     images.forEach((im, b) => {
       const probs = logits[b]!.flatMap((row) => softmaxRow(row).slice(0, k));
-      const order = probs.map((_, i) => i).sort((a, c) => probs[c]! - probs[a]! || a - c).slice(0, 3);
+      const order = probs
+        .map((_, i) => i)
+        .sort((a, c) => probs[c]! - probs[a]! || a - c)
+        .slice(0, 3);
       for (const i of order) {
         const query = Math.floor(i / k);
-        const m = postprocess(maskData.subarray((b * q + query) * h * w, (b * q + query + 1) * h * w), [h, w], inputSize, im.imageSize, im.outputSize);
+        const m = postprocess(
+          maskData.subarray((b * q + query) * h * w, (b * q + query + 1) * h * w),
+          [h, w],
+          inputSize,
+          im.imageSize,
+          im.outputSize,
+        );
         let area = 0;
         let sig = 0;
         const mask = new Uint8Array(m.length);
@@ -329,7 +351,12 @@ describe('instance inference', () => {
             sig += 1 / (1 + Math.exp(-v));
           }
         });
-        expected.push({ imageId: im.imageId, category: categoryIds[i % k]!, score: probs[i]! * (sig / (area + 1e-6)), mask });
+        expected.push({
+          imageId: im.imageId,
+          category: categoryIds[i % k]!,
+          score: probs[i]! * (sig / (area + 1e-6)),
+          mask,
+        });
       }
     });
 

@@ -126,5 +126,5 @@ describe('Mask2Former overfits a few synthetic images', () => {
     expect(losses[0]!).toBeGreaterThan(2 * FINAL_LOSS_BELOW);
     expect(losses.at(-1)!).toBeLessThan(FINAL_LOSS_BELOW);
     expect(trainedIoU).toBeGreaterThanOrEqual(TRAINED_MIOU_AT_LEAST);
-  });
+  }, 240_000); // 60–80 s on the loaded 2-core machine; room for a slower run
 });

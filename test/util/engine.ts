@@ -37,7 +37,9 @@ export function closeTo(
       worstExcess = excess;
     }
   }
-  return worst < 0 ? null : `element ${worst}: got ${actual[worst]}, expected ${expected[worst]} (of ${actual.length})`;
+  return worst < 0
+    ? null
+    : `element ${worst}: got ${actual[worst]}, expected ${expected[worst]} (of ${actual.length})`;
 }
 
 export function expectClose(

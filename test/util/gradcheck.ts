@@ -41,7 +41,12 @@ export function numericalVjp(
 
 export interface OpCase {
   /** Input data and shapes; `grad: false` for index/label inputs. */
-  inputs: { data: readonly number[]; shape: readonly number[]; dtype?: 'f32' | 'i32' | 'u32'; grad?: boolean }[];
+  inputs: {
+    data: readonly number[];
+    shape: readonly number[];
+    dtype?: 'f32' | 'i32' | 'u32';
+    grad?: boolean;
+  }[];
   op: (...xs: Tensor[]) => Tensor;
   ref: Reference;
   forwardTol?: { atol?: number; rtol?: number };

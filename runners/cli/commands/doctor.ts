@@ -18,8 +18,14 @@ const KEY_LIMITS = [
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('report the WebGPU adapter, its limits and features, then train a small network on a toy task')
-    .option('--adapter <kind>', 'auto | hardware | swiftshader | gles', process.env.POINTVIS_ADAPTER ?? 'auto')
+    .description(
+      'report the WebGPU adapter, its limits and features, then train a small network on a toy task',
+    )
+    .option(
+      '--adapter <kind>',
+      'auto | hardware | swiftshader | gles',
+      process.env.POINTVIS_ADAPTER ?? 'auto',
+    )
     .option('--steps <n>', 'toy training steps', '150')
     .option('--no-train', 'only report the adapter')
     .option('--json', 'print one JSON object')
@@ -30,7 +36,9 @@ export function registerDoctor(program: Command): void {
       if (!opts.json) {
         console.log(`adapter   ${adapterName(r)}`);
         console.log(`backend   ${r.backend}`);
-        console.log(`kind      ${r.isCpu ? 'CPU (software)' : 'GPU (hardware)'}, feature level ${r.featureLevel}`);
+        console.log(
+          `kind      ${r.isCpu ? 'CPU (software)' : 'GPU (hardware)'}, feature level ${r.featureLevel}`,
+        );
         console.log(`features  ${r.features.join(', ') || '(none)'}`);
         for (const [k, v] of Object.entries(limits)) console.log(`limit     ${k} = ${v}`);
       }
