@@ -6,6 +6,7 @@ import { benchHungarian } from './hungarian.js';
 import { benchLoss } from './loss.js';
 import { benchPointCost } from './point-cost.js';
 import { benchMatmul } from './matmul.js';
+import { benchModel } from './model.js';
 import { benchConv } from './conv.js';
 import type { BenchEntry } from './timing.js';
 
@@ -20,4 +21,5 @@ export const suites: Record<string, () => Promise<BenchEntry[]>> = {
   'point-cost': () => benchPointCost(),
   matmul: benchMatmul,
   conv: benchConv,
+  model: benchModel,
 };
