@@ -3,7 +3,9 @@
  * otherwise SwiftShader from Debian's chromium package (a Vulkan CPU driver), and otherwise
  * stops with a message that says exactly what to install.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type GpuDevice, acquireDevice } from '../../engine/device.js';
 import { NoAdapterError } from '../../engine/errors.js';
 
@@ -50,6 +52,8 @@ export function adapterChoiceFromEnv(): AdapterChoice {
 }
 
 export async function acquireNodeDevice(choice: AdapterChoice = adapterChoiceFromEnv()): Promise<GpuDevice> {
+  // Vulkan's window-system code complains on every start when this is unset (headless machines).
+  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'pointvis-xdg-'));
   const { create } = await loadDawn();
   const tryHardware = choice === 'hardware' || (choice === 'auto' && hardwareLikelyPresent());
   if (tryHardware) {
