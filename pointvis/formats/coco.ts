@@ -1,7 +1,7 @@
 import type { CocoAnnotation, CocoDataset, CocoImage, CocoResult, Segmentation } from './types';
 import { checkSegmentation } from '../rle';
 import { writeJsonAtomic } from '../io/atomic-write';
-import { parseCategories } from './categories';
+import { parseDatasetSkeleton } from './dataset-skeleton';
 import { parseBox } from './ytvis';
 import { parseResultRle } from './rle-field';
 import {
@@ -13,43 +13,25 @@ import {
   expectObject,
   expectString,
   expectZeroOrOne,
-  indexById,
-  optionalInfo,
-  optionalLicenses,
   readJsonFile,
 } from './json-path';
 
 /** Validates a COCO instances file (images, annotations, categories); unknown fields are kept. */
 export function parseCoco(json: unknown, file: string): CocoDataset {
-  const root = new JsonPath(file);
-  const top = expectObject(json, root);
-  const images = expectArray(top.images, root.key('images')).map((v, i) =>
-    parseImage(v, root.key('images').at(i)),
+  const parsed = parseDatasetSkeleton(
+    json,
+    file,
+    { key: 'images', kind: 'image', parse: parseImage },
+    parseAnnotation,
   );
-  const imageById = indexById(
-    images.map((im) => im.id),
-    root.key('images'),
-    'image',
-  );
-  const { categories, byId: categoryById } = parseCategories(top.categories, root.key('categories'));
-  const annotationsPath = root.key('annotations');
-  const rawAnnotations =
-    top.annotations === undefined || top.annotations === null
-      ? []
-      : expectArray(top.annotations, annotationsPath);
-  const annotations = rawAnnotations.map((a, i) =>
-    parseAnnotation(a, annotationsPath.at(i), (id) => images[imageById.get(id) ?? -1], categoryById),
-  );
-  indexById(
-    annotations.map((a) => a.id),
-    annotationsPath,
-    'annotation',
-  );
-  const dataset: CocoDataset = { ...top, images, annotations, categories };
-  const info = optionalInfo(top, root);
-  const licenses = optionalLicenses(top, root);
-  if (info !== undefined) dataset.info = info;
-  if (licenses !== undefined) dataset.licenses = licenses;
+  const dataset: CocoDataset = {
+    ...parsed.top,
+    images: parsed.items,
+    annotations: parsed.annotations,
+    categories: parsed.categories,
+  };
+  if (parsed.info !== undefined) dataset.info = parsed.info;
+  if (parsed.licenses !== undefined) dataset.licenses = parsed.licenses;
   return dataset;
 }
 

@@ -1,7 +1,7 @@
 import type { Box, YtvisAnnotation, YtvisDataset, YtvisVideo } from './types';
 import { checkSegmentation } from '../rle';
 import { writeJsonAtomic } from '../io/atomic-write';
-import { parseCategories } from './categories';
+import { parseDatasetSkeleton } from './dataset-skeleton';
 import { parsePointList } from './points';
 import {
   JsonPath,
@@ -12,9 +12,6 @@ import {
   expectObject,
   expectString,
   expectZeroOrOne,
-  indexById,
-  optionalInfo,
-  optionalLicenses,
   readJsonFile,
 } from './json-path';
 
@@ -24,35 +21,20 @@ import {
  * A missing or null `annotations` (test-split files) reads as []; a missing `iscrowd` reads as 0.
  */
 export function parseYtvis(json: unknown, file: string): YtvisDataset {
-  const root = new JsonPath(file);
-  const top = expectObject(json, root);
-  const videos = expectArray(top.videos, root.key('videos')).map((v, i) =>
-    parseVideo(v, root.key('videos').at(i)),
+  const parsed = parseDatasetSkeleton(
+    json,
+    file,
+    { key: 'videos', kind: 'video', parse: parseVideo },
+    parseAnnotation,
   );
-  const videoById = indexById(
-    videos.map((v) => v.id),
-    root.key('videos'),
-    'video',
-  );
-  const { categories, byId: categoryById } = parseCategories(top.categories, root.key('categories'));
-  const annotationsPath = root.key('annotations');
-  const rawAnnotations =
-    top.annotations === undefined || top.annotations === null
-      ? []
-      : expectArray(top.annotations, annotationsPath);
-  const annotations = rawAnnotations.map((a, i) =>
-    parseAnnotation(a, annotationsPath.at(i), (id) => videos[videoById.get(id) ?? -1], categoryById),
-  );
-  indexById(
-    annotations.map((a) => a.id),
-    annotationsPath,
-    'annotation',
-  );
-  const dataset: YtvisDataset = { ...top, videos, annotations, categories };
-  const info = optionalInfo(top, root);
-  const licenses = optionalLicenses(top, root);
-  if (info !== undefined) dataset.info = info;
-  if (licenses !== undefined) dataset.licenses = licenses;
+  const dataset: YtvisDataset = {
+    ...parsed.top,
+    videos: parsed.items,
+    annotations: parsed.annotations,
+    categories: parsed.categories,
+  };
+  if (parsed.info !== undefined) dataset.info = parsed.info;
+  if (parsed.licenses !== undefined) dataset.licenses = parsed.licenses;
   return dataset;
 }
 
