@@ -127,6 +127,12 @@ export class MSDeformAttnPixelDecoder extends Module {
       }),
     );
 
+    // Registered before the FPN convs: the official state_dict lists mask_features first.
+    this.maskFeatures = this.registerModule(
+      'mask_features',
+      new ConvNorm(convDim, maskDim, { kernelSize: 1, normGroups: null, seed: sub('mask_features') }),
+    );
+
     // FPN steps for the features finer than the transformer's finest stride, down to commonStride.
     const minStride = Math.min(...this.transformerLevels.map((f) => inputShape[f]!.stride));
     const fpnLevels = Math.max(0, Math.round(Math.log2(minStride) - Math.log2(commonStride)));
@@ -158,10 +164,6 @@ export class MSDeformAttnPixelDecoder extends Module {
         ),
       );
     });
-    this.maskFeatures = this.registerModule(
-      'mask_features',
-      new ConvNorm(convDim, maskDim, { kernelSize: 1, normGroups: null, seed: sub('mask_features') }),
-    );
   }
 
   private feature(features: BackboneFeatures, f: FeatureName): Tensor {
