@@ -6,6 +6,7 @@ import { register as registerPoints } from './points.js';
 import { register as registerPretrain } from './pretrain.js';
 import { register as registerProposals } from './proposals.js';
 import { register as registerPseudo } from './pseudo.js';
+import { register as registerSelftrain } from './selftrain.js';
 import { register as registerSynth } from './synth.js';
 import { register as registerTrain } from './train.js';
 
@@ -21,5 +22,6 @@ export const commands: RegisterCommand[] = [
   registerTrain,
   registerProposals,
   registerPseudo,
+  registerSelftrain,
   registerInfer,
 ];
