@@ -21,3 +21,4 @@ export { type Shard, WHOLE, inShard, parseShard, shardTag } from './shard';
 export { type ProposalRunOptions, type ProposalRunResult, proposalSettings, runProposals } from './run';
 export { type MergeOptions, mergeProposalShards } from './merge';
 export { decodeProposalFrame, proposalBits } from './decode';
+export { proposalSettingsFromConfig } from './settings';

@@ -19,4 +19,4 @@ export {
   roundPaths,
   trainState,
 } from './layout';
-export { matcherLambda, proposalStageSettings, roundCount, selfTrainingMatcher } from './settings';
+export { matcherLambda, roundCount, selfTrainingMatcher } from './settings';

@@ -21,7 +21,7 @@ import { loadYtvis, readJsonFile } from '../formats';
 import type { YtvisDataset } from '../formats/types';
 import { writeJsonAtomic } from '../io/atomic-write';
 import { loadWeightsFile } from '../io/checkpoint-file.js';
-import { type ProposalMaskSize, ProposalStore, runProposals } from '../proposals';
+import { type ProposalMaskSize, ProposalStore, proposalSettingsFromConfig, runProposals } from '../proposals';
 import {
   type GroundTruthLookup,
   type PseudoSummary,
@@ -51,7 +51,7 @@ import {
   roundPaths,
   trainState,
 } from './layout';
-import { proposalStageSettings, roundCount, selfTrainingMatcher } from './settings';
+import { roundCount, selfTrainingMatcher } from './settings';
 
 export type StageOutcome = 'ran' | 'resumed' | 'skipped';
 
@@ -174,7 +174,7 @@ async function proposalStage(
       outDir: paths.proposals,
       modelFor: () => fn,
       modelName: `${options.configFile} + ${weights}`,
-      ...proposalStageSettings(options.config, options.maskSize ?? 'frame'),
+      ...proposalSettingsFromConfig(options.config, options.maskSize ?? 'frame'),
       resume: options.resume === true,
       onVideo: (done, total) => options.onVideos?.('proposals', round, done, total),
     });

@@ -1,37 +1,11 @@
 /**
- * What each stage takes from the run config: the video model's test-time frame input and MinVIS
- * window for proposals, and the matcher settings (λ, presence, normalisation, variant) for the
- * pseudo labels — the same fields `pointvis proposals` and `pointvis pseudo` read.
+ * What self-training takes from the run config: the matcher settings (λ, presence,
+ * normalisation, variant) for the pseudo labels — the same fields `pointvis pseudo` reads — and the
+ * number of rounds. (Proposal settings: pointvis/proposals/settings.ts.)
  */
 import type { CostWeights } from '../../engine/index.js';
 import type { PointvisConfig } from '../../model/config/index.js';
-import { DEFAULT_WINDOW_SIZE, minvisSettingsFromConfig } from '../../model/minvis/index.js';
-import type { ProposalMaskSize, ProposalRunOptions } from '../proposals';
 import { PAPER_LAMBDA, type PseudoOptions } from '../pseudo';
-
-export function proposalStageSettings(
-  config: PointvisConfig,
-  maskSize: ProposalMaskSize,
-): Pick<ProposalRunOptions, 'frameInput' | 'proposal'> {
-  const queries = config.model.decoder.numQueries;
-  const supervision = config.pointSupervision;
-  return {
-    frameInput: {
-      resize: { shortEdge: config.input.minSizeTest, maxSize: config.input.maxSizeTest },
-      collate: {
-        pixelMean: config.model.pixelMean,
-        pixelStd: config.model.pixelStd,
-        sizeDivisibility: config.model.sizeDivisibility,
-      },
-    },
-    proposal: {
-      windowSize: config.video ? minvisSettingsFromConfig(config).windowSize : DEFAULT_WINDOW_SIZE,
-      proposalsPerVideo: Math.min(queries, supervision?.proposalsPerVideo ?? queries),
-      threshold: supervision?.proposalMaskThreshold ?? 0.5,
-      maskSize,
-    },
-  };
-}
 
 /** λ from the command line, else the config's pointSupervision, else the paper's (5, 5, 2). */
 export function matcherLambda(config: PointvisConfig, given?: CostWeights): CostWeights {

@@ -3,11 +3,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { type Tensor, engine, hasEngine } from '../../../engine/index.js';
 import { mask2formerFromConfig } from '../../../model/mask2former/index.js';
-import {
-  DEFAULT_WINDOW_SIZE,
-  type ImageModelFn,
-  minvisSettingsFromConfig,
-} from '../../../model/minvis/index.js';
+import type { ImageModelFn } from '../../../model/minvis/index.js';
 import type { PointvisConfig } from '../../../model/config/index.js';
 import { loadYtvis } from '../../../pointvis/formats/index.js';
 import { loadWeightsFile } from '../../../pointvis/io/checkpoint-file.js';
@@ -16,6 +12,7 @@ import {
   type ProposalMaskSize,
   mergeProposalShards,
   parseShard,
+  proposalSettingsFromConfig,
   runProposals,
 } from '../../../pointvis/proposals/index.js';
 import { type AdapterChoice } from '../../node/gpu.js';
@@ -120,9 +117,8 @@ async function generate(options: ProposalsCliOptions, overrides: string[]): Prom
   const eng = hasEngine() ? engine() : await startNodeEngine(options.adapter as AdapterChoice);
   log(`adapter ${describeAdapter(eng)}`);
   const { fn, queries } = imageModel(config, weights, log);
-  const windowSize = config.video ? minvisSettingsFromConfig(config).windowSize : DEFAULT_WINDOW_SIZE;
-  const supervision = config.pointSupervision;
-  const proposalsPerVideo = Math.min(queries, supervision?.proposalsPerVideo ?? queries);
+  const settings = proposalSettingsFromConfig(config, maskSize);
+  const proposalsPerVideo = settings.proposal.proposalsPerVideo ?? queries;
   const total = dataset.videos.filter((_, i) => i % shard.count === shard.index).length;
   log(
     `${total} videos of ${dataFile} (shard ${shard.index}/${shard.count}); R = ${proposalsPerVideo} of ${queries} queries`,
@@ -135,20 +131,7 @@ async function generate(options: ProposalsCliOptions, overrides: string[]): Prom
     outDir,
     modelFor: () => fn,
     modelName: `${configFile} + ${weights}`,
-    frameInput: {
-      resize: { shortEdge: config.input.minSizeTest, maxSize: config.input.maxSizeTest },
-      collate: {
-        pixelMean: config.model.pixelMean,
-        pixelStd: config.model.pixelStd,
-        sizeDivisibility: config.model.sizeDivisibility,
-      },
-    },
-    proposal: {
-      windowSize,
-      proposalsPerVideo,
-      threshold: supervision?.proposalMaskThreshold ?? 0.5,
-      maskSize,
-    },
+    ...settings,
     shard,
     resume: options.resume === true,
     onVideo: (done, _total, videoId) => progress.tick(done, `video ${videoId}`),
