@@ -24,6 +24,7 @@ import {
   termParams,
   termInputBindings,
   termRowFn,
+  kvTileStaging,
 } from './layout.js';
 
 const cache = new Map<string, KernelSpec>();
@@ -156,8 +157,7 @@ export function attentionDqKernel(p: AttentionTilePlan): KernelSpec {
       workgroupSize: [p.rows * p.lanes, 1, 1],
       body: `
 ${commonFns(p)}
-var<workgroup> ks: array<vec4<f32>, ${p.cols * (p.d4 + ROW_PAD4)}>;
-var<workgroup> vs: array<vec4<f32>, ${p.cols * (p.dv4 + ROW_PAD4)}>;
+${kvTileStaging(p)}
 var<workgroup> dst: array<vec4<f32>, ${p.rows * ((p.cols + TILE_PAD) / 4)}>;
 ${HEADER}
   let i = tile * ROWS + r;
@@ -185,18 +185,7 @@ ${HEADER}
   let k_end = min(params.lk, k_begin + params.split_keys);
   for (var k0 = k_begin; k0 < k_end; k0 += COLS) {
     workgroupBarrier();
-    for (var s = lid; s < COLS * D4; s += WG_X) {
-      let j = k0 + s / D4;
-      var x = vec4<f32>(0.0);
-      if (j < k_end) { x = load_k(k_row(b, h, j), s % D4); }
-      ks[(s / D4) * KS + s % D4] = x;
-    }
-    for (var s = lid; s < COLS * DV4; s += WG_X) {
-      let j = k0 + s / DV4;
-      var x = vec4<f32>(0.0);
-      if (j < k_end) { x = load_v(v_row(b, h, j), s % DV4); }
-      vs[(s / DV4) * VS + s % DV4] = x;
-    }
+    stage_kv_tile(b, h, k0, k_end, lid);
     workgroupBarrier();
     for (var c = 0u; c < PER_LANE; c++) {
       let jl = t + c * LANES;

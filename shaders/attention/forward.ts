@@ -19,7 +19,6 @@ import { type KernelSpec, type StorageBinding, kernel } from '../../engine/kerne
 import {
   type AttentionTilePlan,
   MASK_VALUE_FN,
-  ROW_PAD4,
   TILE_PAD,
   flagParams,
   loadVec4Fn,
@@ -30,6 +29,7 @@ import {
   termParams,
   termInputBindings,
   termRowFn,
+  kvTileStaging,
 } from './layout.js';
 
 function outputBindings(): StorageBinding[] {
@@ -88,8 +88,7 @@ function buildForward(p: AttentionTilePlan): KernelSpec {
     workgroupSize: [p.rows * p.lanes, 1, 1],
     body: `
 ${planConstants(p)}
-var<workgroup> ks: array<vec4<f32>, ${p.cols * (p.d4 + ROW_PAD4)}>;
-var<workgroup> vs: array<vec4<f32>, ${p.cols * (p.dv4 + ROW_PAD4)}>;
+${kvTileStaging(p)}
 var<workgroup> pt: array<vec4<f32>, ${p.rows * ((p.cols + TILE_PAD) / 4)}>;
 var<workgroup> part: array<vec4<f32>, ${p.rows * p.lanes}>;
 ${operandRowFn('q')}
@@ -143,18 +142,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
   for (var k0 = k_begin; k0 < k_end; k0 += COLS) {
     workgroupBarrier();
-    for (var s = lid; s < COLS * D4; s += WG_X) {
-      let j = k0 + s / D4;
-      var x = vec4<f32>(0.0);
-      if (j < k_end) { x = load_k(k_row(b, h, j), s % D4); }
-      ks[(s / D4) * KS + s % D4] = x;
-    }
-    for (var s = lid; s < COLS * DV4; s += WG_X) {
-      let j = k0 + s / DV4;
-      var x = vec4<f32>(0.0);
-      if (j < k_end) { x = load_v(v_row(b, h, j), s % DV4); }
-      vs[(s / DV4) * VS + s % DV4] = x;
-    }
+    stage_kv_tile(b, h, k0, k_end, lid);
     workgroupBarrier();
 
     // Scores of this lane's keys; per-lane maxima (unmasked, masked) and "saw an unblocked key".

@@ -211,3 +211,27 @@ var<private> inf_bits: u32 = 0x7f800000u;
 export function planKey(p: AttentionTilePlan): string {
   return `d${p.d}v${p.dv}l${p.lanes}r${p.rows}c${p.cols}`;
 }
+
+/**
+ * The K/V tile in workgroup memory shared by the tiled forward and dQ kernels, and the function
+ * that fills it: keys k0..k0+COLS (zero past k_end), rows padded by ROW_PAD4 against bank
+ * conflicts. Callers put the barriers around `stage_kv_tile`.
+ */
+export function kvTileStaging(p: AttentionTilePlan): string {
+  return `var<workgroup> ks: array<vec4<f32>, ${p.cols * (p.d4 + ROW_PAD4)}>;
+var<workgroup> vs: array<vec4<f32>, ${p.cols * (p.dv4 + ROW_PAD4)}>;
+fn stage_kv_tile(b: u32, h: u32, k0: u32, k_end: u32, lid: u32) {
+  for (var s = lid; s < COLS * D4; s += WG_X) {
+    let j = k0 + s / D4;
+    var x = vec4<f32>(0.0);
+    if (j < k_end) { x = load_k(k_row(b, h, j), s % D4); }
+    ks[(s / D4) * KS + s % D4] = x;
+  }
+  for (var s = lid; s < COLS * DV4; s += WG_X) {
+    let j = k0 + s / DV4;
+    var x = vec4<f32>(0.0);
+    if (j < k_end) { x = load_v(v_row(b, h, j), s % DV4); }
+    vs[(s / DV4) * VS + s % DV4] = x;
+  }
+}`;
+}
