@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/util/chromium-args';
 
 // Engine tests run twice: in Node on Dawn and in headless Debian Chromium (WebGPU on SwiftShader).
-// Everything else (data layer, CLI, pipeline) runs in Node only.
+// Everything else (data layer, CLI, pipeline) runs in Node only. The browser app's tests run in
+// Node and drive Chromium themselves (playwright-core), comparing the page with the Node code.
 const browserEngineTests = ['test/engine/**/*.test.ts'];
 
 export default defineConfig({
@@ -32,22 +34,21 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({
               launchOptions: {
-                executablePath: '/usr/bin/chromium',
-                args: [
-                  '--no-sandbox',
-                  '--enable-unsafe-webgpu',
-                  '--enable-features=Vulkan',
-                  '--use-vulkan=swiftshader',
-                  '--disable-quic',
-                  '--no-first-run',
-                  '--disable-background-networking',
-                  '--disable-component-update',
-                  '--disable-sync',
-                ],
+                executablePath: CHROMIUM_PATH,
+                args: CHROMIUM_ARGS,
               },
             }),
             instances: [{ browser: 'chromium' }],
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser-app',
+          include: ['test/browser-app/**/*.test.ts'],
+          // forks: the Node side of the comparisons runs on Dawn (VK_ICD_FILENAMES, as above).
+          pool: 'forks',
         },
       },
     ],

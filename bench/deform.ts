@@ -5,16 +5,20 @@
  * sample; on a GPU these mostly hit cache). A pixel-decoder-like shape scaled down for CPU
  * adapters (N=1, levels 16×16/8×8/4×4, M=8, D=32, P=4, Lq=S); GPUs also run the real pixel
  * decoder's shape at 480×640 input (levels 15×20/30×40/60×80 for res5/res4/res3, batch 2).
- * Each shape runs in both work layouts ('auto' picks cooperative on GPUs, serial on CPUs).
+ * Each shape runs in both work layouts ('auto' picks cooperative on GPUs, serial on CPUs) and
+ * both scatter modes of grad_value ('deterministic', the default, and 'atomic'); CPU adapters
+ * also run the cpu-tiny model's pixel decoder shape (64×64 input, batch 2).
  */
 import {
   type LevelShapes,
+  type ScatterMode,
   type Tensor,
   backward,
   engine,
   keep,
   msDeformAttn,
   rand,
+  setScatterMode,
   tidy,
 } from '../engine/index.js';
 import { type BenchEntry, timeGpu } from './timing.js';
@@ -37,6 +41,21 @@ function input(shape: number[], seed: number, low = 0, high = 1): Tensor {
 async function benchShape(
   sh: DeformShape,
   layout: 'cooperative' | 'serial',
+  scatter: ScatterMode,
+  reps: number,
+): Promise<BenchEntry[]> {
+  const previous = setScatterMode(scatter);
+  try {
+    return await timeShape(sh, layout, scatter, reps);
+  } finally {
+    setScatterMode(previous);
+  }
+}
+
+async function timeShape(
+  sh: DeformShape,
+  layout: 'cooperative' | 'serial',
+  scatter: ScatterMode,
   reps: number,
 ): Promise<BenchEntry[]> {
   const { batch: n, shapes, heads: m, channels: d, points: p } = sh;
@@ -76,7 +95,7 @@ async function benchShape(
     reps,
   );
   for (const t of [value, loc, attn, grad]) t.dispose();
-  const common = { shape: `${sh.label}: ${shapeText}`, layout, reps };
+  const common = { shape: `${sh.label}: ${shapeText}`, layout, scatter, reps };
   return [
     {
       name: 'ms_deform_attn_fwd',
@@ -111,7 +130,20 @@ export async function benchDeform(): Promise<BenchEntry[]> {
       points: 4,
     },
   ];
-  if (!isCpu) {
+  if (isCpu) {
+    shapes.push({
+      label: 'cpu-tiny pixel decoder (64x64 input, batch 2)',
+      batch: 2,
+      shapes: [
+        [2, 2],
+        [4, 4],
+        [8, 8],
+      ],
+      heads: 4,
+      channels: 16,
+      points: 4,
+    });
+  } else {
     shapes.push({
       label: 'pixel decoder at 480x640, batch 2',
       batch: 2,
@@ -129,7 +161,11 @@ export async function benchDeform(): Promise<BenchEntry[]> {
   const layouts = isCpu ? (['serial', 'cooperative'] as const) : (['cooperative', 'serial'] as const);
   const results: BenchEntry[] = [];
   for (const sh of shapes) {
-    for (const layout of layouts) results.push(...(await benchShape(sh, layout, reps)));
+    for (const layout of layouts) {
+      for (const scatter of ['deterministic', 'atomic'] as const) {
+        results.push(...(await benchShape(sh, layout, scatter, reps)));
+      }
+    }
   }
   return results;
 }

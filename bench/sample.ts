@@ -2,9 +2,12 @@
  * Resampling and scatter throughput: effective GB/s (bytes a kernel must read and write at
  * least once, over wall time between syncs) of bilinear interpolate, grid_sample /
  * point_sample (forward and input gradient) and scatter_add, at a few sizes. CPU adapters get
- * smaller sizes so the suite stays quick there.
+ * smaller sizes so the suite stays quick there. The scatter-adds (grid_sample's and
+ * point_sample's input gradient, scatter_add) run in both scatter modes: 'deterministic' (the
+ * default) and 'atomic'.
  */
 import {
+  SCATTER_MODES,
   type Tensor,
   backward,
   engine,
@@ -15,6 +18,7 @@ import {
   rand,
   randint,
   scatterAdd,
+  setScatterMode,
   tidy,
 } from '../engine/index.js';
 import { type BenchEntry, timeGpu } from './timing.js';
@@ -27,6 +31,23 @@ function entry(name: string, shape: string, bytes: number, ms: number, reps: num
 
 function input(shape: number[], seed: number, low = 0, high = 1): Tensor {
   return keep(rand(shape, { seed, low, high }));
+}
+
+/** `time()` under each scatter mode, as entries named `name` with a `scatter` field. */
+async function perScatterMode(
+  time: () => Promise<number>,
+  make: (ms: number) => BenchEntry,
+): Promise<BenchEntry[]> {
+  const out: BenchEntry[] = [];
+  for (const scatter of SCATTER_MODES) {
+    const previous = setScatterMode(scatter);
+    try {
+      out.push({ ...make(await time()), scatter });
+    } finally {
+      setScatterMode(previous);
+    }
+  }
+  return out;
 }
 
 export async function benchSample(): Promise<BenchEntry[]> {
@@ -95,17 +116,21 @@ export async function benchSample(): Promise<BenchEntry[]> {
     results.push(entry('grid_sample', `x [${shape}] grid [${gridShape}]`, bytes, ms, reps));
     x.requiresGrad = true;
     const g = input([shape[0]!, shape[1]!, gridShape[1]!, gridShape[2]!], 5);
-    const msBack = await timeGpu(
-      () =>
-        tidy(() => {
-          backward(gridSample(x, grid), g);
-          x.grad?.dispose();
-          x.grad = null;
-        }),
-      reps,
-    );
     results.push(
-      entry('grid_sample_fwd_bwd_input', `x [${shape}] grid [${gridShape}]`, 2 * bytes, msBack, reps),
+      ...(await perScatterMode(
+        () =>
+          timeGpu(
+            () =>
+              tidy(() => {
+                backward(gridSample(x, grid), g);
+                x.grad?.dispose();
+                x.grad = null;
+              }),
+            reps,
+          ),
+        (msBack) =>
+          entry('grid_sample_fwd_bwd_input', `x [${shape}] grid [${gridShape}]`, 2 * bytes, msBack, reps),
+      )),
     );
     x.dispose();
     grid.dispose();
@@ -113,8 +138,12 @@ export async function benchSample(): Promise<BenchEntry[]> {
   }
 
   // point_sample as Mask2Former's loss uses it: one mask logit map per query, P points each.
+  // CPU: also the cpu-tiny criterion's shape (16×16 mask logits of a 64×64 input, 1024 points).
   const pointSizes: [number, number, number][] = small
-    ? [[10, 64, 1000]]
+    ? [
+        [10, 64, 1000],
+        [8, 16, 1024],
+      ]
     : [
         [100, 128, 12544],
         [400, 256, 12544],
@@ -124,9 +153,29 @@ export async function benchSample(): Promise<BenchEntry[]> {
     const coords = input([queries, points, 2], 7);
     const bytes = (masks.size + coords.size + queries * points) * 4;
     const ms = await timeGpu(() => tidy(() => void pointSample(masks, coords)), reps);
+    const shape = `masks [${queries},1,${side},${side}] points ${points}`;
+    results.push(entry('point_sample', shape, bytes, ms, reps));
+    masks.requiresGrad = true;
+    const g = input([queries, 1, points], 8, -1, 1);
     results.push(
-      entry('point_sample', `masks [${queries},1,${side},${side}] points ${points}`, bytes, ms, reps),
+      ...(await perScatterMode(
+        () =>
+          timeGpu(
+            () =>
+              tidy(() => {
+                backward(pointSample(masks, coords), g);
+                masks.grad?.dispose();
+                masks.grad = null;
+              }),
+            reps,
+          ),
+        (msBack) => ({
+          ...entry('point_sample_fwd_bwd_input', shape, 2 * bytes, msBack, reps),
+          backwardMsApprox: msBack - ms,
+        }),
+      )),
     );
+    g.dispose();
     masks.dispose();
     coords.dispose();
   }
@@ -143,8 +192,12 @@ export async function benchSample(): Promise<BenchEntry[]> {
     const src = input([1, n], 9);
     const index = keep(randint([1, n], 0, bins, { seed: 10 }));
     const bytes = (2 * n + 2 * bins) * 4;
-    const ms = await timeGpu(() => tidy(() => void scatterAdd(x, 1, index, src)), reps);
-    results.push(entry('scatter_add_f32', `${n} adds into ${bins} bins`, bytes, ms, reps));
+    results.push(
+      ...(await perScatterMode(
+        () => timeGpu(() => tidy(() => void scatterAdd(x, 1, index, src)), reps),
+        (ms) => entry('scatter_add_f32', `${n} adds into ${bins} bins`, bytes, ms, reps),
+      )),
+    );
     x.dispose();
     src.dispose();
     index.dispose();

@@ -18,6 +18,7 @@ export * from './io/safetensors.js';
 export * from './optim/index.js';
 export * from './ops/sample.js';
 export * from './ops/index-ops.js';
+export * from './ops/scatter-mode.js';
 export * from './ops/shape-ops.js';
 export * from './ops/random.js';
 export * from './ops/loss.js';

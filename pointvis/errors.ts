@@ -7,6 +7,8 @@ export class PointvisDataError extends Error {
   readonly file: string;
   readonly field: string | undefined;
   readonly index: number | undefined;
+  /** The message without its "file, field …: " prefix (to re-throw it with more context). */
+  readonly problem: string;
 
   constructor(problem: string, where: { file: string; field?: string; index?: number }) {
     const parts = [where.file];
@@ -17,5 +19,6 @@ export class PointvisDataError extends Error {
     this.file = where.file;
     this.field = where.field;
     this.index = where.index;
+    this.problem = problem;
   }
 }

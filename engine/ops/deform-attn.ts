@@ -2,8 +2,10 @@
  * Multi-scale deformable attention core (Mask2Former's `ms_deform_attn_core`): bilinear
  * sampling of every level at the sampling locations (grid_sample, align_corners=False, zero
  * padding), weighted by the attention weights and summed over levels and points. One forward
- * dispatch; the backward is one fused dispatch (plus zeroing grad_value). See
- * shaders/deform/ms-deform-attn.ts for the kernels.
+ * dispatch; the backward is one fused dispatch for grad_loc and grad_attn that also plans
+ * grad_value's corners, whose inverse index and ordered sum (value-grad-ordered.ts) make
+ * grad_value the same bits every run; `setScatterMode('atomic')` scatters it with float CAS adds
+ * instead. See shaders/deform/ms-deform-attn.ts for the kernels.
  */
 import {
   DEFORM_WORKGROUP_BYTES,
@@ -12,14 +14,18 @@ import {
   deformForwardKernel,
   forwardLayout,
   levelParamValues,
+  vectorWidth,
 } from '../../shaders/deform/ms-deform-attn.js';
+import { deformValueGradOrderedKernel } from '../../shaders/deform/value-grad-ordered.js';
 import { type LevelShapes, levelStartIndex, totalTokens } from '../../shaders/deform/reference.js';
 import { recordOp } from '../autograd.js';
 import { ShapeError } from '../errors.js';
 import { engine } from '../runtime.js';
 import { formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { contiguous, zeros } from './copy.js';
+import { contiguous, fillInPlace, zeros } from './copy.js';
+import { inverseIndex } from './index-ops.js';
+import { scatterMode } from './scatter-mode.js';
 
 export type { LevelShapes };
 export { levelStartIndex };
@@ -79,6 +85,38 @@ function checkInputs(value: Tensor, shapes: LevelShapes, loc: Tensor, attn: Tens
 }
 
 /**
+ * grad_value = Σ over each value row's sample corners, in corner-key order: the inverse index of
+ * the rows the backward kernel planned, then one invocation per (row, chunk) sums its corners.
+ */
+function orderedValueGrad(
+  gradOut: Tensor,
+  dest: Tensor,
+  weight: Tensor,
+  gradValue: Tensor,
+  pr: DeformProblem,
+  chunks: number,
+  describe: () => string,
+): void {
+  const rows = pr.batch * pr.tokens * pr.heads;
+  const { ends, keys } = inverseIndex(dest, rows);
+  engine().stream.dispatch1D(
+    deformValueGradOrderedKernel(vectorWidth(pr.channels)),
+    [
+      { buffer: gradOut.buffer },
+      { buffer: keys.buffer },
+      { buffer: ends.buffer },
+      { buffer: weight.buffer },
+      { buffer: gradValue.buffer },
+    ],
+    { n: rows * chunks, chunks, corners_per_group: 4 * pr.levels * pr.points },
+    rows * chunks,
+    describe,
+  );
+  ends.dispose();
+  keys.dispose();
+}
+
+/**
  * ms_deform_attn_core(value [N, S, M, D], spatialShapes [[H_l, W_l], ...] (S = Σ H_l·W_l, levels
  * flattened level-major, row-major within a level), samplingLocations [N, Lq, M, L, P, 2]
  * holding normalised (x, y) in [0, 1] (points outside read zeros), attentionWeights
@@ -133,7 +171,13 @@ export function msDeformAttn(
     const wantValue = value.requiresGrad;
     const wantLoc = samplingLocations.requiresGrad;
     const wantAttn = attentionWeights.requiresGrad;
-    const gradValue = wantValue ? zeros(value.shape) : Tensor.empty([1]);
+    const atomic = scatterMode() === 'atomic';
+    const gradValue = wantValue && atomic ? zeros(value.shape) : Tensor.empty(wantValue ? value.shape : [1]);
+    // The corner plan of the ordered grad_value (one vec4 of rows and of weights per sample).
+    const samples = groups * pr.levels * pr.points;
+    const plan = wantValue && !atomic;
+    const dest = Tensor.empty([plan ? samples * 4 : 1], 'u32');
+    const weight = Tensor.empty([plan ? samples * 4 : 1]);
     const gradLoc = Tensor.empty(samplingLocations.shape);
     const gradAttn = Tensor.empty(attentionWeights.shape);
     if (groups > 0) {
@@ -149,13 +193,13 @@ export function msDeformAttn(
       const l = contiguous(samplingLocations);
       const a = contiguous(attentionWeights);
       stream.dispatch1D(
-        deformBackwardKernel(bwd),
+        deformBackwardKernel(bwd, atomic ? 'atomic' : 'plan'),
         [
           { buffer: v.buffer },
           { buffer: l.buffer },
           { buffer: a.buffer },
           { buffer: gd.buffer },
-          { buffer: gradValue.buffer },
+          ...(atomic ? [{ buffer: gradValue.buffer }] : [{ buffer: dest.buffer }, { buffer: weight.buffer }]),
           { buffer: gradLoc.buffer },
           { buffer: gradAttn.buffer },
         ],
@@ -163,6 +207,7 @@ export function msDeformAttn(
         groups * bwd.lanes,
         describe,
       );
+      if (plan) orderedValueGrad(gd, dest, weight, gradValue, pr, chunks, describe);
       for (const [dense, orig] of [
         [gd, g],
         [v, value],
@@ -172,6 +217,9 @@ export function msDeformAttn(
         if (dense !== orig) dense.dispose();
       }
     }
+    if (plan && groups === 0) fillInPlace(gradValue, 0);
+    dest.dispose();
+    weight.dispose();
     if (!wantValue) gradValue.dispose();
     if (!wantLoc) gradLoc.dispose();
     if (!wantAttn) gradAttn.dispose();

@@ -6,15 +6,27 @@
  * (PyTorch raises instead; a kernel cannot, so out-of-range is defined rather than undefined).
  */
 import { gatherKernel, scatterAddKernel } from '../../shaders/index/gather.js';
+import {
+  inverseIndexCountKernel,
+  inverseIndexPlaceKernel,
+  inverseIndexSortKernel,
+} from '../../shaders/index/inverse-index.js';
+import {
+  indexAddRowsKernel,
+  scatterAddOrderedKernel,
+  scatterDestKernel,
+} from '../../shaders/index/ordered-scatter.js';
 import { dimValues, operandValues } from '../../shaders/index/axis-walk.js';
 import { oneHotKernel } from '../../shaders/index/one-hot.js';
 import { blockSumKernel, columnScanKernel, rowScanKernel } from '../../shaders/index/cumsum.js';
 import { noGrad, recordOp } from '../autograd.js';
 import { ShapeError } from '../errors.js';
 import { engine } from '../runtime.js';
-import { contiguousStrides, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
+import { contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { clone, contiguous, writeInto, zeros } from './copy.js';
+import { scatterMode } from './scatter-mode.js';
+import { useSerialKernels } from './reduce-policy.js';
 
 function checkIndexDtype(index: Tensor, op: string): void {
   if (index.dtype !== 'i32' && index.dtype !== 'u32') {
@@ -61,6 +73,54 @@ function gatherRaw(x: Tensor, axis: number, index: Tensor): Tensor {
   return out;
 }
 
+/** Sources at most this many: the inverse index counts in i32 and names sources by u32 id. */
+const MAX_SOURCES = 2 ** 31 - 1;
+
+/**
+ * The inverse of a many-to-one index: for every destination d in [0, destinations), the sources
+ * i (positions of the 1-D `dest`, i32 or u32, any stride) with dest[i] = d, in increasing order,
+ * as keys[ends[d−1] .. ends[d]) (ends inclusive, ends[−1] = 0; both i32 tensors). Values outside
+ * [0, destinations) name no destination. The same every run (shaders/index/inverse-index.ts);
+ * scatter-adds built on it sum in source order. Not differentiable.
+ */
+export function inverseIndex(dest: Tensor, destinations: number): { ends: Tensor; keys: Tensor } {
+  checkIndexDtype(dest, 'inverse_index');
+  if (dest.ndim !== 1) throw new ShapeError(`inverse_index: ${dest.describe()} must be 1-D`);
+  const n = dest.shape[0]!;
+  if (n > MAX_SOURCES || destinations > MAX_SOURCES) {
+    throw new ShapeError(`inverse_index: ${n} sources into ${destinations} destinations is too many`);
+  }
+  const counts = zeros([destinations], 'i32');
+  const keys = Tensor.empty([n], 'i32');
+  const stream = engine().stream;
+  const describe = () => `inverse_index ${dest.describe()} into ${destinations}`;
+  const params = { n, dest_offset: dest.offset, dest_stride: dest.strides[0] ?? 1, bound: destinations };
+  stream.dispatch1D(
+    inverseIndexCountKernel,
+    [{ buffer: dest.buffer }, { buffer: counts.buffer }],
+    params,
+    n,
+    describe,
+  );
+  const ends = destinations > 0 ? scanRaw(counts, 0, false) : Tensor.empty([0], 'i32');
+  stream.dispatch1D(
+    inverseIndexPlaceKernel,
+    [{ buffer: dest.buffer }, { buffer: ends.buffer }, { buffer: counts.buffer }, { buffer: keys.buffer }],
+    params,
+    n,
+    describe,
+  );
+  stream.dispatch1D(
+    inverseIndexSortKernel,
+    [{ buffer: ends.buffer }, { buffer: keys.buffer }],
+    { n: destinations },
+    n > 0 ? destinations : 0,
+    describe,
+  );
+  counts.dispose();
+  return { ends, keys };
+}
+
 /** Adds src (walked over index's shape) into the dense tensor `dst` in place, no autograd. */
 function scatterAddInPlace(dst: Tensor, axis: number, index: Tensor, src: Tensor): void {
   const n = sizeOf(index.shape);
@@ -68,20 +128,74 @@ function scatterAddInPlace(dst: Tensor, axis: number, index: Tensor, src: Tensor
   if (dst.dtype !== 'f32' && dst.dtype !== 'i32') {
     throw new ShapeError(`scatter_add: ${dst.describe()} must be f32 or i32`);
   }
-  engine().stream.dispatch1D(
-    scatterAddKernel(dst.ndim, axis, dst.dtype),
-    [{ buffer: src.buffer }, { buffer: index.buffer }, { buffer: dst.buffer }],
-    {
+  const describe = () =>
+    `scatter_add into ${dst.describe()} axis ${axis} index ${index.describe()} src ${src.describe()}`;
+  const walk = {
+    ...dimValues('dim', index.shape),
+    ...operandValues('src', src.offset, src.strides),
+    ...operandValues('idx', index.offset, index.strides),
+    ...operandValues('dst', 0, contiguousStrides(dst.shape)),
+  };
+  // Integer adds are exact in any order: atomics are deterministic for i32.
+  if (dst.dtype === 'i32' || scatterMode() === 'atomic') {
+    engine().stream.dispatch1D(
+      scatterAddKernel(dst.ndim, axis, dst.dtype),
+      [{ buffer: src.buffer }, { buffer: index.buffer }, { buffer: dst.buffer }],
+      { n, axis_len: dst.shape[axis]!, ...walk },
       n,
-      axis_len: dst.shape[axis]!,
-      ...dimValues('dim', index.shape),
-      ...operandValues('src', src.offset, src.strides),
-      ...operandValues('idx', index.offset, index.strides),
-      ...operandValues('dst', 0, contiguousStrides(dst.shape)),
-    },
+      describe,
+    );
+    return;
+  }
+  const dest = Tensor.empty([n], 'u32');
+  engine().stream.dispatch1D(
+    scatterDestKernel(dst.ndim, axis),
+    [{ buffer: index.buffer }, { buffer: dest.buffer }],
+    { n, axis_len: dst.shape[axis]!, ...walk },
     n,
-    () => `scatter_add into ${dst.describe()} axis ${axis} index ${index.describe()} src ${src.describe()}`,
+    describe,
   );
+  const { ends, keys } = inverseIndex(dest, dst.size);
+  engine().stream.dispatch1D(
+    scatterAddOrderedKernel(dst.ndim),
+    [{ buffer: src.buffer }, { buffer: keys.buffer }, { buffer: ends.buffer }, { buffer: dst.buffer }],
+    { n: dst.size, ...dimValues('dim', index.shape), ...operandValues('src', src.offset, src.strides) },
+    dst.size,
+    describe,
+  );
+  for (const t of [dest, ends, keys]) t.dispose();
+}
+
+/**
+ * index_select's adjoint: gx of `shape` with gx[.., r, ..] = Σ g[.., j, ..] over the j with
+ * indices[j] = r along `axis` (indices 1-D). Deterministic mode sums each row's picks in order.
+ */
+function indexAdd(shape: readonly number[], axis: number, indices: Tensor, g: Tensor): Tensor {
+  if (g.dtype !== 'f32' || scatterMode() === 'atomic') {
+    const gx = zeros(shape, g.dtype);
+    const v = expandedIndices(indices, g.shape, axis);
+    scatterAddInPlace(gx, axis, v, g);
+    v.dispose();
+    return gx;
+  }
+  const gx = Tensor.empty(shape);
+  if (gx.size === 0) return gx;
+  const rows = shape[axis]!;
+  const picks = indices.shape[0]!;
+  const inner = sizeOf(shape.slice(axis + 1));
+  const gd = contiguous(g);
+  const { ends, keys } = inverseIndex(indices, rows);
+  engine().stream.dispatch1D(
+    indexAddRowsKernel,
+    [{ buffer: gd.buffer }, { buffer: keys.buffer }, { buffer: ends.buffer }, { buffer: gx.buffer }],
+    { n: gx.size, rows, inner, picks },
+    gx.size,
+    () => `index_select backward ${g.describe()} into ${formatShape(shape)} axis ${axis}`,
+  );
+  if (gd !== g) gd.dispose();
+  ends.dispose();
+  keys.dispose();
+  return gx;
 }
 
 /** A gradient of index's shape placed in the leading corner of zeros of `shape`. */
@@ -140,13 +254,7 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
   const view = expandedIndices(indices, shape, a);
   const out = gatherRaw(x, a, view);
   view.dispose();
-  return recordOp(out, 'index_select', [x], (g) => {
-    const gx = zeros(x.shape, g.dtype);
-    const v = expandedIndices(indices, g.shape, a);
-    scatterAddInPlace(gx, a, v, g);
-    v.dispose();
-    return [gx];
-  });
+  return recordOp(out, 'index_select', [x], (g) => [indexAdd(x.shape, a, indices, g)]);
 }
 
 /** [..., numClasses] with 1 at each index (f32 by default, or i32); not differentiable. */
@@ -243,12 +351,14 @@ function scanRaw(x: Tensor, axis: number, reverse: boolean, blockLength?: number
   const len = x.shape[axis]!;
   const inner = sizeOf(x.shape.slice(axis + 1));
   // Short rows would leave most of a scan workgroup idle: one invocation per row walks them.
-  if (inner === 1 && (len > SHORT_ROW || blockLength !== undefined)) {
+  // CPU adapters walk every row that way (the workgroup scan's barriers cost ms there).
+  const serial = useSerialKernels() && blockLength === undefined;
+  if (inner === 1 && !serial && (len > SHORT_ROW || blockLength !== undefined)) {
     scanRows(dense, out, outer, len, reverse, blockLength);
   } else {
     const columns = outer * inner;
     engine().stream.dispatch1D(
-      columnScanKernel(scanDtype(x)),
+      columnScanKernel(scanDtype(x), serial),
       [{ buffer: dense.buffer }, { buffer: out.buffer }],
       { columns, len, inner, reverse: reverse ? 1 : 0 },
       columns,

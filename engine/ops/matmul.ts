@@ -10,6 +10,7 @@ import {
 } from '../../shaders/matmul/gemm-operand.js';
 import { type GemmVariant, gemmBlock, gemmKernel, variantUsesVec4 } from '../../shaders/matmul/kernels.js';
 import { SUM_COLUMNS_WG, sumChannelsKernel, sumColumnsKernel } from '../../shaders/matmul/sum-outer-inner.js';
+import { sumOuterInnerSerialKernel } from '../../shaders/reduce/sum-outer-serial.js';
 import { recordOp } from '../autograd.js';
 import type { BufferBinding, ParamValues } from '../commands.js';
 import { ShapeError } from '../errors.js';
@@ -18,6 +19,7 @@ import { type Shape, broadcastShapes, formatShape, shapesEqual, sizeOf } from '.
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
 import { sumToShape } from './reduce.js';
+import { useSerialKernels } from './reduce-policy.js';
 import { reshape } from './view.js';
 
 export type { GemmVariant };
@@ -188,7 +190,10 @@ export function sumOuterInnerInto(
   const buffers = [{ buffer: x.buffer }, { buffer: out.buffer }];
   const params = { O: outer, C: channels, I: inner };
   const describe = () => `${x.describe()} as [${outer},${channels},${inner}]`;
-  if (inner === 1) {
+  if (useSerialKernels()) {
+    // CPU adapters: one invocation per channel, no barriers (see shaders/core/serial.ts).
+    engine().stream.dispatch1D(sumOuterInnerSerialKernel, buffers, params, channels, describe);
+  } else if (inner === 1) {
     engine().stream.dispatch1D(sumColumnsKernel, buffers, params, channels * SUM_COLUMNS_WG[1], describe);
   } else {
     engine().stream.dispatch1D(sumChannelsKernel, buffers, params, channels * 256, describe);

@@ -10,6 +10,16 @@ import {
   layerNormInputGradKernel,
   layerNormParamGradKernel,
 } from '../../shaders/norm/layer-norm.js';
+import {
+  groupNormForwardSerialKernel,
+  groupNormInputGradSerialKernel,
+  groupNormParamGradSerialKernel,
+} from '../../shaders/norm/group-norm-serial.js';
+import {
+  layerNormForwardSerialKernel,
+  layerNormInputGradSerialKernel,
+  layerNormParamGradSerialKernel,
+} from '../../shaders/norm/layer-norm-serial.js';
 import { rowLayout } from '../../shaders/norm/row-reduce.js';
 import { recordOp } from '../autograd.js';
 import { foldGrid } from '../commands.js';
@@ -19,6 +29,7 @@ import { engine } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
 import { sumOuterInner } from './matmul.js';
+import { useSerialKernels } from './reduce-policy.js';
 
 /** Normalised output and the statistics the backward pass reuses. */
 export interface NormResult {
@@ -26,6 +37,27 @@ export interface NormResult {
   /** Per row (layer norm) or per (n, group) (group norm). */
   mean: Tensor;
   rstd: Tensor;
+}
+
+/**
+ * The kernel variants: GPUs get one workgroup per row/group with workgroup reductions
+ * (`dispatchGroups`); CPU adapters (`useSerialKernels`) get the serial kernels, one invocation per
+ * row/group/channel without barriers, dispatched here like dispatch1D.
+ */
+function dispatchSerial(
+  spec: KernelSpec,
+  buffers: GPUBuffer[],
+  params: Record<string, number>,
+  items: number,
+  describe: () => string,
+): void {
+  engine().stream.dispatch1D(
+    spec,
+    buffers.map((buffer) => ({ buffer })),
+    params,
+    items,
+    describe,
+  );
 }
 
 /** One workgroup per row/group, the grid folded past 65,535 (kernels use flat_workgroup_index). */
@@ -80,15 +112,20 @@ export function layerNormForward(
   const mean = Tensor.empty(rowShape);
   const rstd = Tensor.empty(rowShape);
   if (R > 0) {
-    const wg = rowLayout(C);
     const buffers = [xd, ...(w ? [w] : []), ...(b ? [b] : []), y, mean, rstd].map((t) => t.buffer);
-    dispatchGroups(
-      layerNormForwardKernel(wg, !!w, !!b),
-      buffers,
-      { R, C, eps },
-      Math.ceil(R / wg[1]),
-      () => `layerNorm ${x.describe()}`,
-    );
+    const describe = () => `layerNorm ${x.describe()}`;
+    if (useSerialKernels()) {
+      dispatchSerial(layerNormForwardSerialKernel(!!w, !!b), buffers, { R, C, eps }, R, describe);
+    } else {
+      const wg = rowLayout(C);
+      dispatchGroups(
+        layerNormForwardKernel(wg, !!w, !!b),
+        buffers,
+        { R, C, eps },
+        Math.ceil(R / wg[1]),
+        describe,
+      );
+    }
   }
   disposeCopies([
     [xd, x],
@@ -107,6 +144,18 @@ function layerNormParamGrads(
   R: number,
   C: number,
 ): [Tensor, Tensor] {
+  if (useSerialKernels()) {
+    const dw = Tensor.empty([C]);
+    const db = Tensor.empty([C]);
+    dispatchSerial(
+      layerNormParamGradSerialKernel,
+      [xd, gd, mean, rstd, dw, db].map((t) => t.buffer),
+      { R, C },
+      C,
+      () => `layerNorm weight grad ${xd.describe()}`,
+    );
+    return [dw, db];
+  }
   // Chunks of >= 256 rows: parallelism on GPUs for tall inputs, one pass for short ones.
   const chunksWanted = Math.min(64, Math.max(1, Math.floor(R / 256)));
   const rowsPerChunk = Math.max(1, Math.ceil(R / chunksWanted));
@@ -145,15 +194,20 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
     if (x.requiresGrad) {
       gx = Tensor.empty(x.shape);
       if (R > 0) {
-        const wg = rowLayout(C);
         const buffers = [xd, ...(w ? [w] : []), gd, mean, rstd, gx].map((t) => t.buffer);
-        dispatchGroups(
-          layerNormInputGradKernel(wg, !!w),
-          buffers,
-          { R, C },
-          Math.ceil(R / wg[1]),
-          () => `layerNorm input grad ${x.describe()}`,
-        );
+        const describe = () => `layerNorm input grad ${x.describe()}`;
+        if (useSerialKernels()) {
+          dispatchSerial(layerNormInputGradSerialKernel(!!w), buffers, { R, C }, R, describe);
+        } else {
+          const wg = rowLayout(C);
+          dispatchGroups(
+            layerNormInputGradKernel(wg, !!w),
+            buffers,
+            { R, C },
+            Math.ceil(R / wg[1]),
+            describe,
+          );
+        }
       }
     }
     let gw: Tensor | null = null;
@@ -218,15 +272,15 @@ export function groupNormForward(
   const rstd = Tensor.empty([s.N, s.G]);
   const NG = s.N * s.G;
   if (NG > 0 && s.CG * s.S > 0) {
-    const wg = groupNormWorkgroup(s.CG * s.S);
     const buffers = [xd, ...(w ? [w] : []), ...(b ? [b] : []), y, mean, rstd].map((t) => t.buffer);
-    dispatchGroups(
-      groupNormForwardKernel(wg, !!w, !!b),
-      buffers,
-      { NG, G: s.G, CG: s.CG, S: s.S, eps },
-      NG,
-      () => `groupNorm ${x.describe()} groups ${groups}`,
-    );
+    const params = { NG, G: s.G, CG: s.CG, S: s.S, eps };
+    const describe = () => `groupNorm ${x.describe()} groups ${groups}`;
+    if (useSerialKernels()) {
+      dispatchSerial(groupNormForwardSerialKernel(!!w, !!b), buffers, params, NG, describe);
+    } else {
+      const wg = groupNormWorkgroup(s.CG * s.S);
+      dispatchGroups(groupNormForwardKernel(wg, !!w, !!b), buffers, params, NG, describe);
+    }
   }
   disposeCopies([
     [xd, x],
@@ -260,15 +314,14 @@ export function groupNorm(
     if (x.requiresGrad) {
       gx = Tensor.empty(x.shape);
       if (NG > 0 && s.CG * s.S > 0) {
-        const wg = groupNormWorkgroup(s.CG * s.S);
         const buffers = [xd, ...(w ? [w] : []), gd, mean, rstd, gx].map((t) => t.buffer);
-        dispatchGroups(
-          groupNormInputGradKernel(wg, !!w),
-          buffers,
-          { NG, G: s.G, CG: s.CG, S: s.S },
-          NG,
-          describe,
-        );
+        const params = { NG, G: s.G, CG: s.CG, S: s.S };
+        if (useSerialKernels()) {
+          dispatchSerial(groupNormInputGradSerialKernel(!!w), buffers, params, NG, describe);
+        } else {
+          const wg = groupNormWorkgroup(s.CG * s.S);
+          dispatchGroups(groupNormInputGradKernel(wg, !!w), buffers, params, NG, describe);
+        }
       }
     }
     let gw: Tensor | null = null;
@@ -277,13 +330,12 @@ export function groupNorm(
       gw = Tensor.empty([s.C]);
       gb = Tensor.empty([s.C]);
       const buffers = [xd, gd, mean, rstd, gw, gb].map((t) => t.buffer);
-      dispatchGroups(
-        groupNormParamGradKernel,
-        buffers,
-        { N: s.N, C: s.C, G: s.G, CG: s.CG, S: s.S },
-        s.C,
-        describe,
-      );
+      const params = { N: s.N, C: s.C, G: s.G, CG: s.CG, S: s.S };
+      if (useSerialKernels()) {
+        dispatchSerial(groupNormParamGradSerialKernel, buffers, params, s.C, describe);
+      } else {
+        dispatchGroups(groupNormParamGradKernel, buffers, params, s.C, describe);
+      }
       if (!weight?.requiresGrad) gw.dispose();
       if (!bias?.requiresGrad) gb.dispose();
     }

@@ -1,33 +1,32 @@
 /**
- * Threads per row for the row-reduction kernels (reductions, softmax). GPUs get up to 256 so a
- * long row is read by a whole workgroup. CPU adapters (SwiftShader) run invocations as
- * coroutines and pay heavily per barrier and per workgroup, so there a row gets few threads
- * (measured on SwiftShader: 10–50× faster than 256 threads on 256×1024).
+ * Launch policy of the reduction-shaped kernels (reductions, softmax, normalisation, column sums,
+ * gradient-norm sums, scans). GPUs get cooperative workgroups: up to 256 threads per row and
+ * tree reductions in workgroup memory. CPU adapters (SwiftShader) run a workgroup that uses
+ * barriers or workgroup memory as coroutines and pay milliseconds per such workgroup, so there
+ * the barrier-free "serial" kernel variants run instead: one invocation per output, looping (see
+ * shaders/core/serial.ts; on SwiftShader 20–300× faster than the cooperative kernels on the
+ * cpu-tiny model's small rows and columns).
  */
 import { engine } from '../runtime.js';
 
 let forced: 'gpu' | 'cpu' | null = null;
 
-/** Tests: run the GPU (or CPU) policy on any adapter, so both code paths are checked. */
+/** Tests: run the GPU (or CPU) policy on any adapter, so both kernel variants are checked. */
 export function forceReducePolicy(policy: 'gpu' | 'cpu' | null): void {
   forced = policy;
 }
 
-function cpuPolicy(): boolean {
+/** True when the barrier-free serial kernel variants should run (CPU adapters, or forced). */
+export function useSerialKernels(): boolean {
   return forced ? forced === 'cpu' : engine().gpu.report.isCpu;
 }
 
-export function threadsPerRow(rows: number, cols: number): number {
-  const cap = cpuPolicy() ? (rows >= 2048 ? 1 : rows >= 64 ? 4 : 16) : 256;
+/** GPU row kernels: threads per row, up to 256 so a long row is read by a whole workgroup. */
+export function threadsPerRow(cols: number): number {
   let tpr = 1;
-  while (tpr < Math.min(cap, Math.ceil(cols / 4))) tpr *= 2;
+  while (tpr < Math.min(256, Math.ceil(cols / 4))) tpr *= 2;
   return tpr;
 }
 
-/**
- * Workgroups a long reduction is split into: enough to fill a GPU. On a CPU adapter each
- * workgroup costs about a millisecond whatever its work, so there rows are never split.
- */
-export function splitTarget(): number {
-  return cpuPolicy() ? 1 : 1024;
-}
+/** GPU reductions: workgroups a long reduction is split into, enough to fill a GPU. */
+export const SPLIT_TARGET = 1024;

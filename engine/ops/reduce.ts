@@ -12,6 +12,7 @@
  *  - Empty reductions: sum 0, mean NaN, logsumexp -inf; max/min/argmax/argmin throw.
  */
 import { foldGrid } from '../commands.js';
+import { SERIAL_WG } from '../../shaders/core/serial.js';
 import {
   COLUMN_ROWS,
   REDUCE_WORKGROUP,
@@ -36,7 +37,7 @@ import { engine } from '../runtime.js';
 import { type Shape, contiguousStrides, formatShape, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
-import { splitTarget, threadsPerRow } from './reduce-policy.js';
+import { SPLIT_TARGET, threadsPerRow, useSerialKernels } from './reduce-policy.js';
 import { mapOperands } from './elementwise.js';
 import { expand, reshape } from './view.js';
 
@@ -67,7 +68,7 @@ function stateWords(family: ReduceFamily): number {
 }
 
 interface PassPlan {
-  shape: 'row' | 'column';
+  shape: 'row' | 'column' | 'serial';
   /** log2 of the threads per row (row kernel). */
   tprLog2: number;
   rowGroups: number;
@@ -82,9 +83,10 @@ function planPass(
   colMap: IndexMap,
   allowSplit: boolean,
 ): PassPlan {
+  if (useSerialKernels()) return planSerialPass(rows, cols, allowSplit);
   const lastRowStride = rowMap.strides[rowMap.strides.length - 1]!;
   const lastColStride = colMap.strides[colMap.strides.length - 1]!;
-  const target = splitTarget();
+  const target = SPLIT_TARGET;
   const column = rows >= 32 && cols > 1 && lastRowStride === 1 && lastColStride !== 1;
   if (column) {
     const rowGroups = Math.ceil(rows / COLUMN_ROWS);
@@ -94,7 +96,7 @@ function planPass(
     }
     return { shape: 'column', tprLog2: 0, rowGroups, splits, chunk: Math.ceil(cols / splits) };
   }
-  const tpr = threadsPerRow(rows, cols);
+  const tpr = threadsPerRow(cols);
   const rowGroups = Math.ceil(rows / (REDUCE_WORKGROUP / tpr));
   let splits = 1;
   if (allowSplit && rowGroups < target / 4 && cols >= 8192) {
@@ -107,6 +109,19 @@ function planPass(
     splits,
     chunk: Math.max(1, Math.ceil(cols / splits)),
   };
+}
+
+/**
+ * CPU adapters: one invocation per row. Only a few long rows are split (into chunks of at least
+ * 8192 columns), so that both cores get work and one invocation does not walk a million values.
+ */
+function planSerialPass(rows: number, cols: number, allowSplit: boolean): PassPlan {
+  const rowGroups = Math.ceil(rows / SERIAL_WG);
+  let splits = 1;
+  if (allowSplit && rows < 16 && cols >= 32768) {
+    splits = Math.min(Math.ceil(cols / 8192), Math.ceil(64 / rows));
+  }
+  return { shape: 'serial', tprLog2: 0, rowGroups, splits, chunk: Math.max(1, Math.ceil(cols / splits)) };
 }
 
 interface PassArgs {
@@ -130,9 +145,9 @@ function dispatchPass(variant: ReduceVariant, plan: PassPlan, buffers: GPUBuffer
       chunk: plan.chunk,
       row_groups: plan.rowGroups,
       groups,
-      // Partial states: [rows, splits] for the row kernel, [splits, rows] for the column kernel.
-      part_row_stride: plan.shape === 'row' ? plan.splits : 1,
-      part_split_stride: plan.shape === 'row' ? 1 : a.rows,
+      // Partial states: [splits, rows] for the column kernel, [rows, splits] for the others.
+      part_row_stride: plan.shape === 'column' ? 1 : plan.splits,
+      part_split_stride: plan.shape === 'column' ? a.rows : 1,
       scale: a.scale,
       is_min: a.isMin ? 1 : 0,
       tpr_log2: plan.tprLog2,
@@ -207,7 +222,7 @@ function reduceRaw(x: Tensor, r: Reduction, op: ReduceOp): { values: Tensor; ind
   );
   // Second pass over the partial states, laid out as the first pass wrote them.
   const splits = plan.splits;
-  const byRow = plan.shape === 'row';
+  const byRow = plan.shape !== 'column';
   const rowMap2: IndexMap = { offset: 0, dims: [r.rows], strides: [byRow ? splits : 1] };
   const colMap2: IndexMap = { offset: 0, dims: [splits], strides: [byRow ? 1 : r.rows] };
   const plan2 = planPass(r.rows, splits, rowMap2, colMap2, false);

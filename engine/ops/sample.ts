@@ -14,12 +14,18 @@ import {
   gridSampleKernel,
   gridToPixel,
 } from '../../shaders/sample/grid-sample.js';
+import {
+  gridSampleInputGradOrderedKernel,
+  gridSampleScatterPlanKernel,
+} from '../../shaders/sample/grid-sample-ordered.js';
 import { recordOp } from '../autograd.js';
 import { ShapeError } from '../errors.js';
 import { engine } from '../runtime.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguous, zeros } from './copy.js';
+import { inverseIndex } from './index-ops.js';
+import { scatterMode } from './scatter-mode.js';
 
 export interface InterpolateOptions {
   /** Output [height, width]. Exactly one of size and scaleFactor. */
@@ -149,7 +155,7 @@ function sampleAt(
     const gridD = contiguous(grid);
     let gx: Tensor | null = null;
     let gGrid: Tensor | null = null;
-    if (x.requiresGrad) {
+    if (x.requiresGrad && scatterMode() === 'atomic') {
       gx = zeros(x.shape);
       stream.dispatch1D(
         gridSampleInputGradKernel,
@@ -158,6 +164,8 @@ function sampleAt(
         threads,
         describe,
       );
+    } else if (x.requiresGrad) {
+      gx = inputGradOrdered(gOut, gridD, [n, c, h, w], points, params, describe);
     }
     if (grid.requiresGrad) {
       const xD = contiguous(x);
@@ -175,6 +183,50 @@ function sampleAt(
     if (gridD !== grid) gridD.dispose();
     return [gx, gGrid];
   });
+}
+
+/**
+ * The input gradient summed in a fixed order (shaders/sample/grid-sample-ordered.ts): corner
+ * destinations and weights per point, the inverse index per pixel, then one invocation per
+ * element of x adds its pixel's corners in order.
+ */
+function inputGradOrdered(
+  gOut: Tensor,
+  grid: Tensor,
+  [n, c, h, w]: readonly [number, number, number, number],
+  points: number,
+  params: Record<string, number>,
+  describe: () => string,
+): Tensor {
+  const stream = engine().stream;
+  const gx = Tensor.empty([n, c, h, w]);
+  if (gx.size === 0) return gx;
+  const corners = n * points * 4;
+  const dest = Tensor.empty([corners], 'u32');
+  const weight = Tensor.empty([corners]);
+  stream.dispatch1D(
+    gridSampleScatterPlanKernel,
+    [{ buffer: grid.buffer }, { buffer: dest.buffer }, { buffer: weight.buffer }],
+    { ...params, n: n * points },
+    n * points,
+    describe,
+  );
+  const { ends, keys } = inverseIndex(dest, n * h * w);
+  stream.dispatch1D(
+    gridSampleInputGradOrderedKernel,
+    [
+      { buffer: gOut.buffer },
+      { buffer: keys.buffer },
+      { buffer: ends.buffer },
+      { buffer: weight.buffer },
+      { buffer: gx.buffer },
+    ],
+    { n: gx.size, channels: c, plane: h * w, points },
+    gx.size,
+    describe,
+  );
+  for (const t of [dest, weight, ends, keys]) t.dispose();
+  return gx;
 }
 
 /**

@@ -10,14 +10,14 @@ import {
   indexMapValues,
   padMap,
 } from '../../shaders/reduce/index-map.js';
-import { SOFTMAX_WORKGROUP, type SoftmaxMode, softmaxKernel } from '../../shaders/reduce/softmax.js';
+import { type SoftmaxMode, softmaxKernel, softmaxRowsPerWorkgroup } from '../../shaders/reduce/softmax.js';
 import { recordOp } from '../autograd.js';
 import { EngineError } from '../errors.js';
 import { engine } from '../runtime.js';
 import { contiguousStrides, normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
-import { threadsPerRow } from './reduce-policy.js';
+import { threadsPerRow, useSerialKernels } from './reduce-policy.js';
 import { reshape } from './view.js';
 
 interface RowLayout {
@@ -25,13 +25,17 @@ interface RowLayout {
   cols: number;
   tpr: number;
   rowGroups: number;
+  /** CPU adapters: one invocation per row, no barriers. */
+  serial: boolean;
 }
 
 function rowLayout(x: Tensor, axis: number): RowLayout {
   const cols = x.shape[axis]!;
   const rows = x.size / Math.max(cols, 1);
-  const tpr = threadsPerRow(rows, cols);
-  return { rows: cols === 0 ? 0 : rows, cols, tpr, rowGroups: Math.ceil(rows / (SOFTMAX_WORKGROUP / tpr)) };
+  const serial = useSerialKernels();
+  const tpr = serial ? 1 : threadsPerRow(cols);
+  const rowGroups = Math.ceil(rows / softmaxRowsPerWorkgroup(tpr, serial));
+  return { rows: cols === 0 ? 0 : rows, cols, tpr, rowGroups, serial };
 }
 
 /** Row map over every dim except `axis`, with the given strides and offset. */
@@ -62,7 +66,7 @@ function dispatchRows(
   buffers: GPUBuffer[],
   describe: () => string,
 ): void {
-  const spec = softmaxKernel(mode, xMap?.dims.length ?? 0, oMap.dims.length);
+  const spec = softmaxKernel(mode, xMap?.dims.length ?? 0, oMap.dims.length, layout.serial);
   const params: Record<string, number> = {
     rows: layout.rows,
     cols: layout.cols,

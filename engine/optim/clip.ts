@@ -4,14 +4,16 @@
  * scalar that the optimizer kernels (or `clipGradNorm`) multiply the gradients by.
  */
 import {
-  SUMSQ_WG,
   clipFinalizeKernel,
   scaleInPlaceKernel,
   sumSquaresGroups,
   sumSquaresKernel,
+  sumSquaresPartialsPerGroup,
+  sumSquaresWorkgroup,
 } from '../../shaders/optim/clip.js';
 import { EngineError } from '../errors.js';
 import { contiguous, full } from '../ops/copy.js';
+import { useSerialKernels } from '../ops/reduce-policy.js';
 import { engine } from '../runtime.js';
 import { Tensor } from '../tensor.js';
 import { bindDense, useVec4 } from './optimizer-util.js';
@@ -23,39 +25,56 @@ export interface GradNorm {
   scale: Tensor;
 }
 
+/** Gradients per sum-of-squares dispatch: all the storage bindings but the partials', up to 15. */
+function gradientsPerDispatch(): number {
+  return Math.max(1, Math.min(15, engine().gpu.limits.maxStorageBuffersPerShaderStage - 1));
+}
+
+interface SumSquaresItem {
+  g: Tensor;
+  items: number;
+  groups: number;
+}
+
 /**
  * Computes the global gradient norm of `params` (those with a gradient) and the clip factor,
- * leaving the gradients untouched. 1 + (number of gradients) dispatches.
+ * leaving the gradients untouched. The sums of squares take one dispatch per
+ * `gradientsPerDispatch()` gradients of a kind (vec4-able or not), plus one to finish.
  */
 export function gradNormScale(params: readonly Tensor[], maxNorm: number): GradNorm {
   if (!(maxNorm > 0)) throw new EngineError(`gradient clipping: maxNorm ${maxNorm} must be positive`);
   const grads = params.flatMap((p) => (p.grad && p.grad.size > 0 ? [p.grad] : []));
-  const layout = grads.map((g) => {
-    const items = useVec4(g.size) ? g.size / 4 : g.size;
-    return { g, items, groups: sumSquaresGroups(items) };
-  });
-  const count = layout.reduce((s, l) => s + l.groups, 0);
   // PyTorch returns a zero norm when there is nothing to clip.
-  if (count === 0) return { totalNorm: full([], 0), scale: full([], 1) };
-  const stream = engine().stream;
+  if (grads.length === 0) return { totalNorm: full([], 0), scale: full([], 1) };
+  const serial = useSerialKernels();
+  const perGroup = sumSquaresPartialsPerGroup(serial);
+  const item = (g: Tensor): SumSquaresItem => {
+    const items = useVec4(g.size) ? g.size / 4 : g.size;
+    return { g, items, groups: sumSquaresGroups(items, serial) };
+  };
+  const vec4 = grads.filter((g) => useVec4(g.size)).map(item);
+  const scalar = grads.filter((g) => !useVec4(g.size)).map(item);
+  const count = [...vec4, ...scalar].reduce((s, l) => s + l.groups * perGroup, 0);
   const totalNorm = Tensor.empty([], 'f32');
   const scale = Tensor.empty([], 'f32');
   const partials = Tensor.empty([count], 'f32');
+  const k = gradientsPerDispatch();
   let offset = 0;
-  for (const { g, items, groups } of layout) {
-    const dense = contiguous(g);
-    stream.dispatch(
-      sumSquaresKernel(useVec4(g.size)),
-      [bindDense(dense), { buffer: partials.buffer }],
-      { n: items, out_offset: offset },
-      [groups, 1, 1],
-      () => `gradient ${g.describe()} (${groups} workgroups of ${SUMSQ_WG})`,
-    );
-    if (dense !== g) dense.dispose();
-    offset += groups;
+  for (const [list, isVec4] of [
+    [vec4, true],
+    [scalar, false],
+  ] as const) {
+    for (let start = 0; start < list.length; start += k) {
+      offset += dispatchSumSquares(
+        list.slice(start, start + k),
+        { k, vec4: isVec4, serial },
+        partials,
+        offset,
+      );
+    }
   }
-  stream.dispatch(
-    clipFinalizeKernel,
+  engine().stream.dispatch(
+    clipFinalizeKernel(serial),
     [{ buffer: partials.buffer }, { buffer: totalNorm.buffer }, { buffer: scale.buffer }],
     { count, max_norm: maxNorm },
     [1, 1, 1],
@@ -63,6 +82,39 @@ export function gradNormScale(params: readonly Tensor[], maxNorm: number): GradN
   );
   partials.dispose();
   return { totalNorm, scale };
+}
+
+/** One dispatch over up to k gradients; returns the partial slots it wrote. */
+function dispatchSumSquares(
+  batch: readonly SumSquaresItem[],
+  variant: { k: number; vec4: boolean; serial: boolean },
+  partials: Tensor,
+  offset: number,
+): number {
+  const dense = batch.map(({ g }) => contiguous(g));
+  const params: Record<string, number> = { out_offset: offset };
+  let groups = 0;
+  for (let j = 0; j < variant.k; j++) {
+    params[`n${j}`] = batch[j]?.items ?? 0;
+    groups += batch[j]?.groups ?? 0;
+    params[`first${j + 1}`] = groups;
+  }
+  // Unused bindings repeat the last gradient; they own no workgroups.
+  const bindings = Array.from({ length: variant.k }, (_, j) =>
+    bindDense(dense[Math.min(j, dense.length - 1)]!),
+  );
+  engine().stream.dispatch(
+    sumSquaresKernel(variant),
+    [...bindings, { buffer: partials.buffer }],
+    params,
+    [groups, 1, 1],
+    () =>
+      `gradients ${batch.map(({ g }) => g.describe()).join(', ')} (${groups} workgroups of ${sumSquaresWorkgroup(variant.serial)})`,
+  );
+  batch.forEach(({ g }, j) => {
+    if (dense[j] !== g) dense[j]!.dispose();
+  });
+  return groups * sumSquaresPartialsPerGroup(variant.serial);
 }
 
 /** Multiplies every gradient by the GPU scalar `scale`, in place. */

@@ -9,7 +9,11 @@ import {
   selectIndices,
   selectTaps,
 } from './resample';
+import { type LsjAugment, planLsj } from './lsj';
 import type { ImageSample, MaskInstance, PointObject } from './types';
+
+/** Either ResizeShortestEdge-style augmentation or COCO large-scale jitter (`kind: 'lsj'`). */
+export type AugmentConfig = ShortEdgeAugment | LsjAugment;
 
 /**
  * Training augmentation, as detectron2's ResizeShortestEdge + optional crop + RandomFlip:
@@ -22,7 +26,8 @@ import type { ImageSample, MaskInstance, PointObject } from './types';
  * Every random choice comes from (seed, epoch, index), so a sample's augmentation never depends
  * on what else was loaded.
  */
-export interface AugmentConfig {
+export interface ShortEdgeAugment {
+  kind?: 'resize-shortest-edge';
   shortEdge: readonly number[];
   shortEdgeSampling?: 'choice' | 'range';
   maxSize?: number;
@@ -37,6 +42,11 @@ export interface AugmentPlan {
   /** Crop window in resized coordinates (the whole image when there is no crop). */
   crop: { y: number; x: number; height: number; width: number };
   flip: boolean;
+  /**
+   * Canvas the crop is placed on at the top left (LSJ's FixedSizeCrop padding): image pixels
+   * outside the crop get `value`, masks 0. Absent: the output is the crop.
+   */
+  pad?: { height: number; width: number; value: number };
 }
 
 export interface AugmentKey {
@@ -70,6 +80,7 @@ export function planAugment(
   key: AugmentKey,
 ): AugmentPlan {
   const rng = Rng.fromSeed(key.seed).fork('augment', key.epoch, key.index);
+  if (config.kind === 'lsj') return planLsj(height, width, config, rng);
   const short = chooseShortEdge(config, rng);
   const resized: [number, number] =
     short === null ? [height, width] : shortEdgeSize(height, width, short, config.maxSize);
@@ -83,7 +94,7 @@ export function planAugment(
   return { resized, crop: { y, x, height: ch, width: cw }, flip };
 }
 
-function chooseShortEdge(config: AugmentConfig, rng: Rng): number | null {
+function chooseShortEdge(config: ShortEdgeAugment, rng: Rng): number | null {
   const sizes = config.shortEdge;
   if (sizes.length === 0) return null;
   if ((config.shortEdgeSampling ?? 'choice') === 'choice') return rng.pick(sizes);
@@ -91,7 +102,10 @@ function chooseShortEdge(config: AugmentConfig, rng: Rng): number | null {
   return rng.int(sizes[0], sizes[1]);
 }
 
-/** Applies a plan: image bilinear, masks nearest, points scaled, cropped and mirrored alike. */
+/**
+ * Applies a plan: image bilinear, masks nearest, points scaled, cropped and mirrored alike, then
+ * the crop pasted on the plan's pad canvas if it has one.
+ */
 export function applyAugment(sample: ImageSample, plan: AugmentPlan): ImageSample {
   const { height, width } = sample;
   const [rh, rw] = plan.resized;
@@ -107,19 +121,41 @@ export function applyAugment(sample: ImageSample, plan: AugmentPlan): ImageSampl
   );
   const rowIndex = selectIndices(nearestIndices(height, rh), rowOrder);
   const colIndex = selectIndices(nearestIndices(width, rw), colOrder);
+  const canvas = plan.pad ?? { height: crop.height, width: crop.width, value: 0 };
   const instances: MaskInstance[] = [];
   for (const instance of sample.instances) {
     const mask = resampleMask(instance.mask, width, rowIndex, colIndex);
-    if (mask.includes(1)) instances.push({ ...instance, mask });
+    if (mask.includes(1)) instances.push({ ...instance, mask: padTopLeft(mask, crop, canvas, 1, 0) });
   }
   const out: ImageSample = {
-    image,
-    height: crop.height,
-    width: crop.width,
+    image: padTopLeft(image, crop, canvas, 3, canvas.value),
+    height: canvas.height,
+    width: canvas.width,
     instances,
     source: sample.source,
   };
   if (sample.points) out.points = mapPointObjects(sample.points, height, width, plan);
+  return out;
+}
+
+/** `data` (crop.height × crop.width × channels) at the top left of a canvas filled with `fill`. */
+function padTopLeft(
+  data: Uint8Array,
+  crop: { height: number; width: number },
+  canvas: { height: number; width: number },
+  channels: number,
+  fill: number,
+): Uint8Array {
+  if (canvas.height === crop.height && canvas.width === crop.width) return data;
+  if (canvas.height < crop.height || canvas.width < crop.width) {
+    throw new RangeError(
+      `pad canvas ${canvas.height}×${canvas.width} is smaller than the crop ${crop.height}×${crop.width}`,
+    );
+  }
+  const out = new Uint8Array(canvas.height * canvas.width * channels).fill(fill);
+  const row = crop.width * channels;
+  for (let y = 0; y < crop.height; y++)
+    out.set(data.subarray(y * row, (y + 1) * row), y * canvas.width * channels);
   return out;
 }
 

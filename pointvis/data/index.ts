@@ -17,7 +17,9 @@ export {
   augmentSample,
   mapPoint,
   shortEdgeSize,
+  type ShortEdgeAugment,
 } from './augment';
+export { type LsjAugment, LSJ_PAD_VALUE, lsjResizedSize } from './lsj';
 export {
   type CollateOptions,
   type HostBatch,

@@ -27,6 +27,8 @@ export class YtvisPointSource implements SampleSource {
   readonly file: string;
   readonly categories: CategoryMap;
   readonly entries: readonly FrameEntry[];
+  /** Non-crowd objects with points in no frame: never a target (the trainer warns about them). */
+  readonly objectsWithoutPoints: readonly { videoId: number; objectId: number }[];
   private readonly dataset: YtvisDataset;
   private readonly frameRoot: string;
   /** `point_frames` or `annotations`: the list the error field paths point into. */
@@ -52,6 +54,9 @@ export class YtvisPointSource implements SampleSource {
       present: (o: VideoObject, t: number) => (pointsAt(o, t)?.length ?? 0) > 0,
     };
     this.entries = enumerateFrames(dataset, rules, options.frameSampling ?? 'all', options.keepFrames);
+    this.objectsWithoutPoints = dataset.annotations
+      .filter((a) => a.iscrowd !== 1 && !(a.points ?? []).some((p) => p !== null && p.length > 0))
+      .map((a) => ({ videoId: a.video_id, objectId: a.id }));
   }
 
   get size(): number {

@@ -6,7 +6,7 @@ import {
   expectString,
   indexById,
   type JsonPath,
-} from './json-path';
+} from './json-check';
 
 /** `categories` of a YouTube-VIS or COCO file; ids unique. Unknown fields are kept. */
 export function parseCategories(

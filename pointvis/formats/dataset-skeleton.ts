@@ -1,6 +1,6 @@
 import type { YtvisCategory } from './types';
 import { parseCategories } from './categories';
-import { JsonPath, expectArray, expectObject, indexById, optionalInfo, optionalLicenses } from './json-path';
+import { JsonPath, expectArray, expectObject, indexById, optionalInfo, optionalLicenses } from './json-check';
 
 /**
  * What COCO and YouTube-VIS files share: a list of media (images or videos) with unique ids,

@@ -1,5 +1,5 @@
 import type { LabeledPoint } from './types';
-import { describe, expectArray, expectNumber, type JsonPath } from './json-path';
+import { describe, expectArray, expectNumber, type JsonPath } from './json-check';
 
 /**
  * One frame's clicked points: a list of [x, y, label] with 0 ≤ x < width, 0 ≤ y < height

@@ -3,13 +3,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { PointvisDataError } from '../errors';
 import type { YtvisVideo } from '../formats/types';
+import { FRAME_EXTENSIONS, byFrameName } from './frame-names';
 import { readImageSize } from './image-size';
-
-const FRAME_EXTENSIONS = /\.(jpe?g|png)$/i;
-
-/** Natural order: "frame2" before "frame10", as frame numbers are usually meant. */
-const byName = (a: string, b: string) =>
-  a.localeCompare(b, 'en', { numeric: true, sensitivity: 'variant' }) || (a < b ? -1 : a > b ? 1 : 0);
 
 /** The frame files of a folder (name only), sorted by name; other files are ignored. */
 export function listFrameFiles(dir: string): string[] {
@@ -22,7 +17,7 @@ export function listFrameFiles(dir: string): string[] {
       { file: dir },
     );
   }
-  return names.filter((n) => FRAME_EXTENSIONS.test(n) && statSync(join(dir, n)).isFile()).sort(byName);
+  return names.filter((n) => FRAME_EXTENSIONS.test(n) && statSync(join(dir, n)).isFile()).sort(byFrameName);
 }
 
 /**

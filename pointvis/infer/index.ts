@@ -16,3 +16,4 @@ export {
   shardResultsFile,
 } from './shards';
 export { type Shard, parseShard } from '../proposals/shard';
+export { type LoadedFrameModel, frameModelFn, loadFrameModel } from './image-model';

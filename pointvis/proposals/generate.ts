@@ -57,47 +57,61 @@ export async function videoProposals(
   videoId: number,
   options: VideoProposalOptions,
 ): Promise<VideoProposalFile> {
-  const threshold = options.threshold ?? 0.5;
   const tracked = await runWindowInference(model, frames, { windowSize: options.windowSize });
   try {
-    const [T, Q, h, w] = tracked.predMasks.shape as [number, number, number, number];
-    const size = resolveMaskSize(options.maskSize ?? 'frame', [h, w], geometry);
-    const perTrack = T * size[0] * size[1];
-    const block = Math.max(1, Math.floor((options.maxSoftValues ?? 1 << 24) / Math.max(1, perTrack)));
-    const entries = [];
-    for (let q0 = 0; q0 < Q; q0 += block) {
-      const q1 = Math.min(Q, q0 + block);
-      const part = await tidyAsync(async () => {
-        const p = minvisProposals(
-          {
-            predLogits: slice(tracked.predLogits, 1, q0, q1),
-            predMasks: slice(tracked.predMasks, 1, q0, q1),
-          },
-          geometry,
-          { size },
-        );
-        return { soft: await p.soft.data(), confidence: await p.confidence.data() };
-      });
-      const shape = [q1 - q0, T, size[0], size[1]] as const;
-      entries.push(
-        ...encodeProposals(
-          { soft: part.soft as Float32Array, shape, firstQuery: q0, confidence: part.confidence },
-          threshold,
-        ),
-      );
-    }
-    return {
-      format: PROPOSALS_FORMAT,
-      version: PROPOSALS_VERSION,
-      video_id: videoId,
-      frames: T,
-      frame_size: [geometry.outputSize[0], geometry.outputSize[1]],
-      mask_size: size,
-      threshold,
-      queries: Q,
-      proposals: keepTopProposals(entries, options.proposalsPerVideo ?? Q),
-    };
+    return await trackedVideoProposals(tracked, geometry, videoId, options);
   } finally {
     disposeTracked(tracked);
   }
+}
+
+/**
+ * The proposals of a video already run and tracked (`runWindowInference`'s output, which stays
+ * the caller's): what `videoProposals` does after inference, for callers that also score the
+ * same tracks as video instances (the browser app).
+ */
+export async function trackedVideoProposals(
+  tracked: TrackedVideo,
+  geometry: VideoGeometry,
+  videoId: number,
+  options: Omit<VideoProposalOptions, 'windowSize'> = {},
+): Promise<VideoProposalFile> {
+  const threshold = options.threshold ?? 0.5;
+  const [T, Q, h, w] = tracked.predMasks.shape as [number, number, number, number];
+  const size = resolveMaskSize(options.maskSize ?? 'frame', [h, w], geometry);
+  const perTrack = T * size[0] * size[1];
+  const block = Math.max(1, Math.floor((options.maxSoftValues ?? 1 << 24) / Math.max(1, perTrack)));
+  const entries = [];
+  for (let q0 = 0; q0 < Q; q0 += block) {
+    const q1 = Math.min(Q, q0 + block);
+    const part = await tidyAsync(async () => {
+      const p = minvisProposals(
+        {
+          predLogits: slice(tracked.predLogits, 1, q0, q1),
+          predMasks: slice(tracked.predMasks, 1, q0, q1),
+        },
+        geometry,
+        { size },
+      );
+      return { soft: await p.soft.data(), confidence: await p.confidence.data() };
+    });
+    const shape = [q1 - q0, T, size[0], size[1]] as const;
+    entries.push(
+      ...encodeProposals(
+        { soft: part.soft as Float32Array, shape, firstQuery: q0, confidence: part.confidence },
+        threshold,
+      ),
+    );
+  }
+  return {
+    format: PROPOSALS_FORMAT,
+    version: PROPOSALS_VERSION,
+    video_id: videoId,
+    frames: T,
+    frame_size: [geometry.outputSize[0], geometry.outputSize[1]],
+    mask_size: size,
+    threshold,
+    queries: Q,
+    proposals: keepTopProposals(entries, options.proposalsPerVideo ?? Q),
+  };
 }

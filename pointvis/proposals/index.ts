@@ -6,9 +6,11 @@ export {
   type ProposalMaskSize,
   type VideoProposalOptions,
   resolveMaskSize,
+  trackedVideoProposals,
   videoProposals,
 } from './generate';
 export { type FrameInputOptions, type VideoInput, videoInput } from './frames';
+export { type FrameGetter, videoFrameInput } from './frame-tensors';
 export { parseVideoProposals } from './parse';
 export {
   INDEX_FILE,
@@ -21,4 +23,4 @@ export { type Shard, WHOLE, inShard, parseShard, shardTag } from './shard';
 export { type ProposalRunOptions, type ProposalRunResult, proposalSettings, runProposals } from './run';
 export { type MergeOptions, mergeProposalShards } from './merge';
 export { decodeProposalFrame, proposalBits } from './decode';
-export { proposalSettingsFromConfig } from './settings';
+export { parseMaskSize, proposalSettingsFromConfig } from './settings';

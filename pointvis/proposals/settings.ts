@@ -31,3 +31,13 @@ export function proposalSettingsFromConfig(
     },
   };
 }
+
+/** `HxW`, `frame` (the video's size) or `native` (the mask logits' grid); `what` names the setting in errors. */
+export function parseMaskSize(text: string, what = '--size'): ProposalMaskSize {
+  if (text === 'frame' || text === 'native') return text;
+  const m = /^(\d+)x(\d+)$/i.exec(text.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
+    throw new Error(`${what}: "${text}" is not HxW (e.g. 180x320), "frame" or "native"`);
+  }
+  return [Number(m[1]), Number(m[2])];
+}

@@ -12,7 +12,7 @@ import {
   matchProposals,
   viscSelect,
 } from '../matcher';
-import { proposalBits } from '../proposals';
+import { proposalBits } from '../proposals/decode';
 import { type PreparedVideo, frameScore, proposalScore } from './prepare';
 import type { PseudoScore, PseudoVariant } from './types';
 

@@ -100,6 +100,7 @@ export function mergePseudoShards(out: string): PseudoRunResult {
   const annotations = first.dataset.videos.flatMap((v) => byVideo.get(v.id) ?? []);
   const summary: PseudoSummary = { ...first.summary, shard: [WHOLE.index, WHOLE.count] };
   for (const key of COUNT_KEYS) summary[key] = parts.reduce((n, p) => n + p.summary[key], 0);
+  summary.skipped_objects = parts.flatMap((p) => p.summary.skipped_objects ?? []);
   const measured = parts.some((p) => p.summary.miou !== null) && summary.iou_pairs > 0;
   summary.miou = measured ? summary.iou_sum / summary.iou_pairs : null;
   return { dataset: { ...first.dataset, annotations }, summary };

@@ -2,7 +2,7 @@
 // its PF and VISC variants, the YouTube-VIS output, its mIoU against ground truth, and shards.
 export type { PseudoOptions, PseudoScore, PseudoSummary, PseudoVariant } from './types';
 export { PAPER_LAMBDA, parseLambda } from './lambda';
-export { type PointAnnotations, loadPointAnnotations } from './points-input';
+export { type PointAnnotations, loadPointAnnotations, parsePointAnnotations } from './points-input';
 export {
   type PreparedVideo,
   checkProposalsMatchVideo,
@@ -21,3 +21,12 @@ export {
 } from './miou';
 export { type PseudoRunOptions, type PseudoRunResult, runPseudoLabels } from './run';
 export { mergePseudoShards, shardOutputPath, summaryPath, writePseudoLabels } from './files';
+export {
+  type GroundTruthInput,
+  type PseudoStageOptions,
+  type PseudoStageResult,
+  groundTruthOfPoints,
+  loadGroundTruth,
+  makePseudoLabels,
+} from './stage';
+export { formatPseudoSummary } from './format';

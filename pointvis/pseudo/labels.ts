@@ -1,5 +1,5 @@
 import type { Box, CompressedRle, YtvisAnnotation } from '../formats/types';
-import { decodeProposalFrame } from '../proposals';
+import { decodeProposalFrame } from '../proposals/decode';
 import { decompressRle, rleArea, rleBbox } from '../rle';
 import type { ObjectChoices } from './choose';
 import type { PreparedVideo } from './prepare';
@@ -11,6 +11,8 @@ export interface LabelCounts {
   labelledFrames: number;
   emptyMasks: number;
   removedFrames: number;
+  /** The objects counted in objectsWithoutPoints, named. */
+  withoutPoints: { video_id: number; object_id: number }[];
 }
 
 export function zeroCounts(): LabelCounts {
@@ -21,6 +23,7 @@ export function zeroCounts(): LabelCounts {
     labelledFrames: 0,
     emptyMasks: 0,
     removedFrames: 0,
+    withoutPoints: [],
   };
 }
 
@@ -60,8 +63,10 @@ export function videoLabels(
     }
     counts.labelledFrames += labelled;
     if (labelled > 0) counts.objectsLabelled++;
-    if (present.size === 0) counts.objectsWithoutPoints++;
-    else if (!choice.some((r) => r >= 0)) counts.objectsUnmatched++;
+    if (present.size === 0) {
+      counts.objectsWithoutPoints++;
+      counts.withoutPoints.push({ video_id: annotation.video_id, object_id: annotation.id });
+    } else if (!choice.some((r) => r >= 0)) counts.objectsUnmatched++;
     counts.removedFrames += removedFrames(v, j, choice, present);
     return {
       id: annotation.id,

@@ -142,6 +142,7 @@ export async function runPseudoLabels(options: PseudoRunOptions): Promise<Pseudo
     objects_labelled: counts.objectsLabelled,
     objects_unmatched: counts.objectsUnmatched,
     objects_without_points: counts.objectsWithoutPoints,
+    skipped_objects: counts.withoutPoints,
     labelled_frames: counts.labelledFrames,
     empty_masks: counts.emptyMasks,
     removed_frames: counts.removedFrames,

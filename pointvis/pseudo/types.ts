@@ -49,6 +49,8 @@ export interface PseudoSummary {
   objects_unmatched: number;
   /** Objects present in no frame (no points, or only empty lists): skipped with a warning. */
   objects_without_points: number;
+  /** Those objects by video and annotation id (older summaries may lack it). */
+  skipped_objects?: { video_id: number; object_id: number }[];
   /** Object-frames with a pseudo mask. */
   labelled_frames: number;
   /** Object-frames where the object is present but its proposal's mask is empty there (no label). */

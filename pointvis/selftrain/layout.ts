@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { YtvisDataset } from '../formats/types';
 import { type ShardManifest, WHOLE, shardTag, videoProposalFileName } from '../proposals';
 import { summaryPath } from '../pseudo';
-import { FINAL_MODEL_FILE, LAST_CHECKPOINT_FILE } from '../train/index.js';
+import { FINAL_MODEL_FILE, type TrainState, trainRunState } from '../train/index.js';
 
 export interface RoundPaths {
   dir: string;
@@ -54,13 +54,11 @@ export function pseudoComplete(paths: RoundPaths): boolean {
   return existsSync(paths.pseudo) && existsSync(paths.pseudoSummary);
 }
 
-export type TrainState = 'done' | 'partial' | 'none';
+export type { TrainState };
 
 /** done: model_final is there; partial: a checkpoint to resume from; none: nothing yet. */
 export function trainState(paths: RoundPaths): TrainState {
-  if (existsSync(paths.finalWeights)) return 'done';
-  if (existsSync(join(paths.train, LAST_CHECKPOINT_FILE))) return 'partial';
-  return 'none';
+  return trainRunState(paths.train);
 }
 
 /** Round folders already in OUT (a fresh run refuses to mix with them). */

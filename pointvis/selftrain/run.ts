@@ -12,36 +12,25 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CostWeights, Tensor } from '../../engine/index.js';
+import type { CostWeights } from '../../engine/index.js';
 import type { PointvisConfig } from '../../model/config/index.js';
-import { criterionFromConfig, mask2formerFromConfig } from '../../model/mask2former/index.js';
-import type { ImageModelFn } from '../../model/minvis/index.js';
-import { CategoryMap, type FrameSampling, type LoadedBatch, pseudoLabelSource } from '../data/index.js';
+import type { LoadedBatch } from '../data/index.js';
 import { loadYtvis, readJsonFile } from '../formats';
 import type { YtvisDataset } from '../formats/types';
 import { writeJsonAtomic } from '../io/atomic-write';
-import { loadWeightsFile } from '../io/checkpoint-file.js';
-import { type ProposalMaskSize, ProposalStore, proposalSettingsFromConfig, runProposals } from '../proposals';
-import {
-  type GroundTruthLookup,
-  type PseudoSummary,
-  groundTruthFrom,
-  hasSegmentations,
-  loadPointAnnotations,
-  runPseudoLabels,
-  writePseudoLabels,
-} from '../pseudo';
+import { loadFrameModel } from '../infer/image-model';
+import { type ProposalMaskSize, proposalSettingsFromConfig, runProposals } from '../proposals';
+import { type GroundTruthInput, type PseudoSummary, makePseudoLabels } from '../pseudo';
 import {
   METRICS_FILE,
-  Mask2FormerMaskTask,
   type TrainOptions,
   type TrainResult,
   TrainingSetupError,
-  checkClassCount,
-  frameRatioFilter,
+  checkVideoTrainingConfig,
   loadInitialWeights,
   loaderStream,
   train,
+  videoTraining,
 } from '../train/index.js';
 import {
   type RoundPaths,
@@ -75,7 +64,7 @@ export interface SelfTrainOptions {
   /** λ1, λ2, λ3 (default: the config's pointSupervision, else the paper's). */
   lambda?: CostWeights;
   /** Ground truth for the pseudo mIoU (default: the points file when it has segmentations). */
-  groundTruth?: { lookup: GroundTruthLookup; file: string } | null;
+  groundTruth?: GroundTruthInput | null;
   /** Stored proposal mask size (default: the video's frame size). */
   maskSize?: ProposalMaskSize;
   keepCheckpoints?: number;
@@ -115,19 +104,6 @@ export interface SelfTrainResult {
 
 export const REPORT_FILE = 'selftrain.json';
 
-function checkVideoConfig(config: PointvisConfig, file: string): void {
-  if (config.task !== 'video-instance' || config.video === null) {
-    throw new TrainingSetupError(
-      `${file} is a '${config.task}' config; selftrain needs a 'video-instance' (MinVIS) config`,
-    );
-  }
-  if (config.video.samplingFrameNum !== 1) {
-    throw new TrainingSetupError(
-      `video.samplingFrameNum is ${config.video.samplingFrameNum}; MinVIS trains on single frames (1)`,
-    );
-  }
-}
-
 /** Iteration and total loss of the last whole record of a run's metrics.jsonl (a training skipped as done). */
 export function lastLoggedMetrics(runDir: string): { iteration: number; totalLoss: number | null } {
   const path = join(runDir, METRICS_FILE);
@@ -158,15 +134,9 @@ async function proposalStage(
 ): Promise<StageOutcome> {
   if (options.resume && proposalsComplete(paths.proposals, dataset)) return 'skipped';
   const partial = existsSync(paths.proposals);
-  const model = mask2formerFromConfig(options.config);
+  const { fn, tensors, dispose } = loadFrameModel(options.config, weights);
   try {
-    const loaded = loadWeightsFile(weights, model, { strict: true });
-    options.onLog?.(`round ${round}: proposals from ${weights} (${loaded.loaded.length} tensors)`);
-    model.eval();
-    const fn: ImageModelFn = (frames: Tensor) => {
-      const out = model.forward(frames);
-      return { predLogits: out.predLogits, predMasks: out.predMasks, queryEmbeddings: out.queryEmbeddings };
-    };
+    options.onLog?.(`round ${round}: proposals from ${weights} (${tensors} tensors)`);
     await runProposals({
       dataset,
       dataFile: options.dataFile,
@@ -179,7 +149,7 @@ async function proposalStage(
       onVideo: (done, total) => options.onVideos?.('proposals', round, done, total),
     });
   } finally {
-    model.dispose();
+    dispose();
   }
   return options.resume && partial ? 'resumed' : 'ran';
 }
@@ -192,30 +162,15 @@ async function pseudoStage(
   if (options.resume && pseudoComplete(paths)) {
     return { outcome: 'skipped', summary: readJsonFile(paths.pseudoSummary) as PseudoSummary };
   }
-  const matcher = selfTrainingMatcher(options.config, options.lambda);
-  const { dataset: points, tracked } = loadPointAnnotations(options.pointsFile);
-  const groundTruth =
-    options.groundTruth !== undefined
-      ? options.groundTruth
-      : hasSegmentations(points)
-        ? { lookup: groundTruthFrom(points, options.pointsFile), file: options.pointsFile }
-        : null;
-  if (!tracked && matcher.variant !== 'pf') {
-    throw new TrainingSetupError(
-      `${options.pointsFile} has per-frame points (no tracks): set pointSupervision.perFrameMatching=true`,
-    );
-  }
-  const result = await runPseudoLabels({
-    ...matcher,
-    points,
+  const result = await makePseudoLabels({
+    ...selfTrainingMatcher(options.config, options.lambda),
     pointsFile: options.pointsFile,
-    proposals: new ProposalStore(paths.proposals),
-    proposalsSource: paths.proposals,
-    groundTruth: groundTruth?.lookup ?? null,
-    groundTruthFile: groundTruth?.file,
+    proposalsDir: paths.proposals,
+    out: paths.pseudo,
+    groundTruth: options.groundTruth,
+    perFrameHint: 'set pointSupervision.perFrameMatching=true',
     onVideos: (done, total) => options.onVideos?.('pseudo', round, done, total),
   });
-  writePseudoLabels(paths.pseudo, result);
   return { outcome: 'ran', summary: result.summary };
 }
 
@@ -233,18 +188,13 @@ async function trainStage(
     return { outcome: 'skipped', iteration: last.iteration, finalLoss: last.totalLoss, finished: true };
   }
   const { config } = options;
-  const categories = new CategoryMap(dataset.categories, options.dataFile);
-  checkClassCount(categories, config, options.dataFile);
-  const source = pseudoLabelSource({
-    frameRoot: options.framesRoot,
-    categories,
-    frameSampling: (config.datasets.filterEmptyAnnotations ? 'non-empty' : 'all') as FrameSampling,
-    keepFrames: frameRatioFilter(dataset.videos, config.video!.samplingFrameRatio) ?? undefined,
-    annotations: paths.pseudo,
+  const { model, task, source } = videoTraining(config, {
+    dataFile: options.dataFile,
+    framesRoot: options.framesRoot,
+    dataset,
     // Frames without points carry no labels: they are not background, so they are left out.
-    pointAnnotations: options.pointsFile,
+    supervision: { kind: 'pseudo', file: paths.pseudo, points: options.pointsFile },
   });
-  const model = mask2formerFromConfig(config);
   try {
     if (state === 'partial') options.onLog?.(`round ${round}: resuming the training in ${paths.train}`);
     else options.onLog?.(`round ${round}: ${loadInitialWeights(model, weights, `round ${round} start`)}`);
@@ -252,7 +202,7 @@ async function trainStage(
     const runTraining = options.runTraining ?? train;
     const result = await runTraining({
       config,
-      task: new Mask2FormerMaskTask(model, criterionFromConfig(config)),
+      task,
       data: loaderStream(source, config),
       outDir: paths.train,
       resume: state === 'partial',
@@ -271,7 +221,7 @@ async function trainStage(
 }
 
 export async function runSelfTraining(options: SelfTrainOptions): Promise<SelfTrainResult> {
-  checkVideoConfig(options.config, options.configFile);
+  checkVideoTrainingConfig(options.config, options.configFile);
   const rounds = roundCount(options.config, options.rounds);
   if (!Number.isSafeInteger(rounds) || rounds < 1) {
     throw new TrainingSetupError(`rounds is ${rounds}; it must be a positive integer`);

@@ -13,24 +13,32 @@ import {
   type SamplerState,
   TrainLoader,
 } from '../data/index.js';
+import { PointvisDataError } from '../errors.js';
 import type { YtvisDataset } from '../formats/types.js';
 import { subsampleFrames } from '../points/index.js';
 import { TrainingSetupError } from './errors.js';
 import type { OpenBatchStream } from './types.js';
 
-/** detectron2's ResizeShortestEdge + RandomFlip from the input section. */
+/**
+ * The augmentation of the input section: COCO large-scale jitter (`lsj`, Mask2Former's
+ * `coco_instance_lsj`) or detectron2's ResizeShortestEdge + RandomFlip.
+ */
 export function augmentFromInput(input: InputConfig): AugmentConfig {
+  const flip = input.randomFlip === 'horizontal';
   if (input.trainAugmentation === 'lsj') {
-    throw new TrainingSetupError(
-      "input.trainAugmentation 'lsj' (large-scale jitter) is not available in the data layer yet; " +
-        "use 'resize-shortest-edge' (e.g. input.trainAugmentation=resize-shortest-edge input.minSizeTrain=[...])",
-    );
+    return {
+      kind: 'lsj',
+      imageSize: input.imageSize,
+      minScale: input.minScale,
+      maxScale: input.maxScale,
+      flip,
+    };
   }
   return {
     shortEdge: input.minSizeTrain,
     shortEdgeSampling: input.minSizeTrainSampling,
     maxSize: input.maxSizeTrain,
-    flip: input.randomFlip === 'horizontal',
+    flip,
     crop: null,
   };
 }
@@ -46,6 +54,21 @@ export function checkClassCount(categories: CategoryMap, config: PointvisConfig,
       `${file} has ${categories.size} categories (ids ${categories.ids.join(', ')}), the model has ` +
         `model.numClasses ${config.model.numClasses}: pass model.numClasses=${categories.size} or use a matching config`,
     );
+  }
+}
+
+/**
+ * Training data in which no frame has a single target (no sample at all, or only frames where
+ * every object is absent) is bad input: refuse it naming the file and `why`, rather than train
+ * a model on nothing or stop at the sampler's bare "0 samples".
+ */
+export function checkHasTargets(
+  frames: { readonly entries: readonly { readonly objects: readonly unknown[] }[] },
+  file: string,
+  why: string,
+): void {
+  if (!frames.entries.some((entry) => entry.objects.length > 0)) {
+    throw new PointvisDataError(`no training targets: ${why}`, { file });
   }
 }
 

@@ -45,3 +45,12 @@ export {
 } from './data-setup.js';
 export { type TrainDataPaths, resolveTrainData } from './data-paths.js';
 export { loadInitialWeights } from './init-weights.js';
+export {
+  type PointBaseline,
+  type VideoSupervision,
+  type VideoTraining,
+  checkVideoTrainingConfig,
+  videoTraining,
+} from './video-training.js';
+export { type ImageTraining, checkImageTrainingConfig, imageTraining } from './image-training.js';
+export { type TrainState, trainRunState } from './run-state.js';

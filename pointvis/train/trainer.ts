@@ -17,7 +17,7 @@
  * Iterations are counted 1-based in logs, metrics and checkpoint names: "iteration 100" is the
  * state after 100 optimizer steps; the step that makes it uses the schedule's lr at index 99.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type AdamW,
@@ -59,6 +59,12 @@ export interface TrainOptions<B> {
   onProgress?: (progress: TrainProgress) => void;
   /** Frees a batch after its step (when lossTerms does not consume it). */
   disposeBatch?: (batch: B) => void;
+  /**
+   * Called after every `every`-th iteration (after that iteration's checkpoint, if one is due),
+   * e.g. to evaluate the model on a validation set; it may switch the model to eval mode, the
+   * trainer puts it back in training mode. Its time is kept out of seconds_per_iter.
+   */
+  periodic?: { every: number; run: (iteration: number) => Promise<void> };
 }
 
 const TOTAL = 'total_loss';
@@ -76,6 +82,9 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
   const { config, task, outDir } = options;
   const solver = config.solver;
   checkPeriods(solver.maxIter, solver.logPeriod, solver.checkpointPeriod);
+  if (options.periodic && !(Number.isSafeInteger(options.periodic.every) && options.periodic.every >= 1)) {
+    throw new TrainingSetupError(`periodic.every is ${options.periodic.every}; it must be a positive integer`);
+  }
   const log = options.onLog ?? (() => {});
   const model = task.model;
   model.train();
@@ -102,6 +111,9 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
     );
     if (state.iteration >= solver.maxIter) {
       log(`nothing to do: iteration ${state.iteration} ≥ maxIter ${solver.maxIter}`);
+      // A run stopped between its last checkpoint and model_final still ends with model_final.
+      const final = join(outDir, FINAL_MODEL_FILE);
+      if (state.lastCheckpoint && !existsSync(final)) writeFileAtomic(final, readFileSync(state.lastCheckpoint));
       return result(state, false);
     }
     stream = options.data(state.dataState);
@@ -155,6 +167,11 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
       const stopping = options.signal?.aborted === true;
       if (checkpointDue || stopping || state.iteration % solver.logPeriod === 0) await readBack();
       if (checkpointDue || stopping) await save();
+      if (options.periodic && !stopping && state.iteration % options.periodic.every === 0) {
+        await options.periodic.run(state.iteration);
+        model.train();
+        lastReadback = performance.now();
+      }
       options.onProgress?.(progress(state, solver.maxIter, startIteration, started));
     }
     const interrupted = state.iteration < solver.maxIter;

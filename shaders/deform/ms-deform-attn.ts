@@ -15,15 +15,19 @@
  * with one copy of the sampling code each, so the kernels stay small (an unrolled backward took
  * SwiftShader ~10 s to compile) and the GPU's compiler is free to unroll.
  *
- * Backward, one fused kernel per call:
- * - grad_value is a scatter: each (group, level, point, corner) adds w·corner_weight·g to one
- *   value row with compare-and-swap float adds. A gather formulation would have to find, for
- *   every value cell, the samples that touch it — locations are data-dependent, so that needs a
- *   sort or bucketing of all N·Lq·M·L·P samples by cell (several extra dispatches and their own
- *   atomics) before any arithmetic. The scatter needs none of that. Contention comes from
- *   samples of different queries landing on the same cell of the same head at the same time
- *   (most on the coarsest level); the lanes of a group add to consecutive words, and corners
- *   outside the map are skipped.
+ * Backward, one fused kernel per call, in one of two scatter modes for grad_value (engine/ops/
+ * scatter-mode.ts):
+ * - 'plan' (the default, deterministic): the kernel only writes, per (group, level, point), its
+ *   four corners' value rows (none outside the level) and weights attn·corner_weight. The op then
+ *   builds the inverse index of those rows (shaders/index/inverse-index.ts: per row, its corner
+ *   keys in increasing order) and `value-grad-ordered.ts` sums each row's contributions in that
+ *   order — the same float sum every run. Locations are data-dependent, so the gather needs that
+ *   index; it costs a few light dispatches and two u32 atomics per corner (a count and a slot).
+ * - 'atomic': each (group, level, point, corner) adds w·corner_weight·g to its value row with
+ *   compare-and-swap float adds; the order, hence the rounding, varies between runs. Contention
+ *   comes from samples of different queries landing on the same cell of the same head at the
+ *   same time (most on the coarsest level); the lanes of a group add to consecutive words, and
+ *   corners outside the map are skipped.
  * - grad_attn and grad_loc are per-(group, level, point) sums over D. Each lane keeps its own
  *   partial in workgroup memory, one barrier, then the workgroup sums the WG_X partials of each
  *   output (rows padded by one word against bank conflicts) and writes the outputs of all its
@@ -33,6 +37,7 @@
  */
 import { type KernelSpec, type ParamField, kernel } from '../../engine/kernel.js';
 import { atomicAddF32Fn } from '../index/atomic-float.js';
+import { NO_DESTINATION } from '../index/inverse-index.js';
 
 export type VectorWidth = 1 | 2 | 4;
 
@@ -305,6 +310,30 @@ ${groupIndex}
   return spec;
 }
 
+/** WGSL for the 'atomic' scatter: CAS float adds of w_k·v into the value rows of inside corners. */
+function atomicScatterFns(component: string): string {
+  return `
+${atomicAddF32Fn('grad_value')}
+fn component(v: VT, j: u32) -> f32 {
+  return ${component};
+}
+
+/** Adds w_k·v to the value rows of the corners inside the level (float index e0 + i_k·stride). */
+fn scatter_corners(t: Tap, weights: vec4<f32>, e0: u32, stride: u32, v: VT) {
+  var rows = array<u32, 4>(t.i00, t.i01, t.i10, t.i11);
+  var inside = vec4<f32>(t.in00, t.in01, t.in10, t.in11);
+  for (var k = 0u; k < 4u; k++) {
+    if (inside[k] == 0.0) { continue; }
+    let e = e0 + rows[k] * stride;
+    let add = weights[k] * v;
+    for (var j = 0u; j < VW; j++) {
+      grad_value_atomic_add_f32(e + j, component(add, j));
+    }
+  }
+}
+`;
+}
+
 /** Workgroup arrays for the lane partials of every (group in workgroup, level·point, lane). */
 function sharedDecls(slots: number): string {
   return `
@@ -354,27 +383,50 @@ const reducePartials = `
 
 const backwardCache = new Map<string, KernelSpec>();
 
+/** How the backward kernel handles grad_value (see the file comment). */
+export type DeformValueScatter = 'plan' | 'atomic';
+
+/** The value rows (none outside the level) and weights of a sample's corners, written by lane 0. */
+const writePlan = `if (params.want_value != 0u && lane == 0u) {
+          let row0 = (n * params.tokens + info.z) * params.heads + m;
+          let none = ${NO_DESTINATION}u;
+          bucket_dest[li] = vec4<u32>(
+            select(none, row0 + t.i00 * params.heads, t.in00 != 0.0),
+            select(none, row0 + t.i01 * params.heads, t.in01 != 0.0),
+            select(none, row0 + t.i10 * params.heads, t.in10 != 0.0),
+            select(none, row0 + t.i11 * params.heads, t.in11 != 0.0)
+          );
+          bucket_weight[li] = a * weights;
+        }`;
+
 /**
- * grad_value += scatter, grad_attn = Σ_d g·sample, grad_loc = attn·(W, H)·Σ_d g·∂sample/∂pixel.
- * `want_value` = 0 skips the scatter (value needs no gradient).
+ * grad_attn = Σ_d g·sample, grad_loc = attn·(W, H)·Σ_d g·∂sample/∂pixel, and for grad_value
+ * either the corner plan (`scatter` 'plan': bucket_dest / bucket_weight [N·Lq·M·L·P] vec4s) or
+ * grad_value += the scatter ('atomic'). `want_value` = 0 skips both (value needs no gradient).
  */
-export function deformBackwardKernel(layout: DeformLayout): KernelSpec {
+export function deformBackwardKernel(layout: DeformLayout, scatter: DeformValueScatter = 'plan'): KernelSpec {
   const { levels, points, width, lanes, groups } = layout;
-  const key = layoutKey(layout);
+  const key = `${layoutKey(layout)}/${scatter}`;
   let spec = backwardCache.get(key);
   if (spec) return spec;
   const lp = levels * points;
   const slots = groups * lp * (lanes + 1);
   const cooperative = lanes > 1;
+  const atomic = scatter === 'atomic';
   const component = width === 1 ? 'v' : 'v[j]';
   spec = kernel({
-    name: `ms_deform_attn_bwd_l${levels}_p${points}_v${width}_x${lanes}`,
+    name: `ms_deform_attn_bwd_l${levels}_p${points}_v${width}_x${lanes}${atomic ? '_atomic' : ''}`,
     bindings: [
       { name: 'value', type: vecType(width), access: 'read' },
       { name: 'loc', type: 'vec2<f32>', access: 'read' },
       { name: 'attn', type: 'f32', access: 'read' },
       { name: 'grad_out', type: vecType(width), access: 'read' },
-      { name: 'grad_value', type: 'atomic<u32>', access: 'read_write' },
+      ...(atomic
+        ? [{ name: 'grad_value', type: 'atomic<u32>', access: 'read_write' } as const]
+        : [
+            { name: 'bucket_dest', type: 'vec4<u32>', access: 'read_write' } as const,
+            { name: 'bucket_weight', type: 'vec4<f32>', access: 'read_write' } as const,
+          ]),
       { name: 'grad_loc', type: 'vec2<f32>', access: 'read_write' },
       { name: 'grad_attn', type: 'f32', access: 'read_write' },
     ],
@@ -387,25 +439,7 @@ const VW: u32 = ${width}u;
 ${cooperative ? sharedDecls(slots) : ''}${tapFn}
 ${cornerFn(width)}
 ${levelInfoFn(levels)}
-${atomicAddF32Fn('grad_value')}
-fn component(v: VT, j: u32) -> f32 {
-  return ${component};
-}
-
-/** Adds w_k·v to the value rows of the corners inside the level (float index e0 + i_k·stride). */
-fn scatter_corners(t: Tap, weights: vec4<f32>, e0: u32, stride: u32, v: VT) {
-  var rows = array<u32, 4>(t.i00, t.i01, t.i10, t.i11);
-  var inside = vec4<f32>(t.in00, t.in01, t.in10, t.in11);
-  for (var k = 0u; k < 4u; k++) {
-    if (inside[k] == 0.0) { continue; }
-    let e = e0 + rows[k] * stride;
-    let add = weights[k] * v;
-    for (var j = 0u; j < VW; j++) {
-      grad_value_atomic_add_f32(e + j, component(add, j));
-    }
-  }
-}
-
+${atomic ? atomicScatterFns(component) : ''}
 @compute @workgroup_size(WG_X, WG_Y, WG_Z)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -433,10 +467,9 @@ ${groupIndex}
           sw += vdot(g, weights.x * v00 + weights.y * v01 + weights.z * v10 + weights.w * v11);
           sx += vdot(g, (v01 - v00) * (1.0 - t.fy) + (v11 - v10) * t.fy);
           sy += vdot(g, (v10 - v00) * (1.0 - t.fx) + (v11 - v01) * t.fx);
-          if (params.want_value != 0u) {
-            scatter_corners(t, weights, (lrow0 + c) * VW, tok_stride * VW, a * g);
-          }
+          ${atomic ? 'if (params.want_value != 0u) { scatter_corners(t, weights, (lrow0 + c) * VW, tok_stride * VW, a * g); }' : ''}
         }
+        ${atomic ? '' : writePlan}
         // d(pixel)/d(loc) = (W, H); the attention weight scales the sample.
         sx *= a * f32(info.y);
         sy *= a * f32(info.x);

@@ -8,10 +8,13 @@
  *   recursively, and each block starts from its predecessor's inclusive total (`offsets`).
  * - inner > 1 (and rows of at most 32): one invocation per column walks the axis serially; neighbouring
  *   invocations read neighbouring addresses, so the loads coalesce.
+ * - CPU adapters scan every axis with the column kernel (inner == 1 included), one invocation per
+ *   row and no workgroup memory, in small workgroups (`serial`; see shaders/core/serial.ts).
  *
  * `reverse` scans from the end (the adjoint of cumsum is the reversed cumsum of the gradient).
  */
 import { type KernelSpec, kernel } from '../../engine/kernel.js';
+import { SERIAL_WG } from '../core/serial.js';
 import { flatEntryWgsl, workgroupSumWgsl } from '../core/wgsl-snippets.js';
 
 export type ScanDType = 'f32' | 'i32';
@@ -148,14 +151,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   return spec;
 }
 
-const columnCache = new Map<ScanDType, KernelSpec>();
+const columnCache = new Map<string, KernelSpec>();
 
-export function columnScanKernel(dtype: ScanDType): KernelSpec {
-  let spec = columnCache.get(dtype);
+/** One invocation per column (per row when inner == 1); `serial`: the CPU-adapter workgroup size. */
+export function columnScanKernel(dtype: ScanDType, serial = false): KernelSpec {
+  const key = `${dtype}|${serial}`;
+  let spec = columnCache.get(key);
   if (!spec) {
     const T = dtype;
     spec = kernel({
-      name: `cumsum_columns_${dtype}`,
+      name: `cumsum_columns_${dtype}${serial ? '_serial' : ''}`,
       bindings: [
         { name: 'x', type: T, access: 'read' },
         { name: 'out', type: T, access: 'read_write' },
@@ -166,7 +171,7 @@ export function columnScanKernel(dtype: ScanDType): KernelSpec {
         { name: 'inner', type: 'u32' },
         { name: 'reverse', type: 'u32' },
       ],
-      workgroupSize: [256, 1, 1],
+      workgroupSize: [serial ? SERIAL_WG : 256, 1, 1],
       body: `
 ${flatEntryWgsl('col', 'params.columns')}
   let o = col / params.inner;
@@ -180,7 +185,7 @@ ${flatEntryWgsl('col', 'params.columns')}
 }
 `,
     });
-    columnCache.set(dtype, spec);
+    columnCache.set(key, spec);
   }
   return spec;
 }

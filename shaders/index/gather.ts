@@ -49,7 +49,8 @@ const scatterCache = new Map<string, KernelSpec>();
 
 /**
  * out[walk(i) with axis := index[i]] += src[walk(i)], atomically (CAS for f32). `out` is dense
- * and already holds the base values; out-of-range indices are skipped.
+ * and already holds the base values; out-of-range indices are skipped. For f32 this is the
+ * 'atomic' scatter mode; the default sums in a fixed order (ordered-scatter.ts).
  */
 export function scatterAddKernel(rank: number, axis: number, dtype: 'f32' | 'i32'): KernelSpec {
   const key = `${rank}:${axis}:${dtype}`;

@@ -1,18 +1,21 @@
 /**
  * Reductions of a strided view seen as a (rows × cols) matrix: rows enumerate the kept dims,
  * cols the reduced dims, both in row-major order, each through its own index map (no copies for
- * permuted or broadcast inputs). Two kernel shapes:
+ * permuted or broadcast inputs). Three kernel shapes:
  *  - row:    TPR threads per row (TPR = 1..256, 256/TPR rows per workgroup), each thread strides
  *            over the row, then a shared-memory tree reduction. Used when the reduced elements
  *            are the fastest-varying in memory.
  *  - column: a 64 × 4 workgroup; 64 consecutive rows (coalesced when the last kept dim has
  *            stride 1) × 4 threads splitting the reduced range, combined in shared memory. Used
  *            when the reduced dims are strided and the kept ones contiguous (e.g. sum over batch).
+ *  - serial: one invocation per (row, split) looping over its columns, no workgroup memory or
+ *            barriers; the CPU-adapter variant of both (see shaders/core/serial.ts).
  * Long rows are split over `splits` workgroups writing partial states, and a second pass (the
  * same kernels reading states) finishes them: any reduction takes at most 2 passes.
  */
 import type { DType } from '../../engine/dtype.js';
 import { type KernelSpec, type ParamField, kernel } from '../../engine/kernel.js';
+import { SERIAL_WG } from '../core/serial.js';
 import { indexMapFn, indexMapParams } from './index-map.js';
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin' | 'logsumexp';
@@ -38,7 +41,7 @@ export function reduceFamily(op: ReduceOp): ReduceFamily {
 export interface ReduceVariant {
   family: ReduceFamily;
   dtype: DType;
-  shape: 'row' | 'column';
+  shape: 'row' | 'column' | 'serial';
   rowRank: number;
   colRank: number;
   /** 'raw': reads the input tensor; 'state': reads partial states of a first pass. */
@@ -202,14 +205,22 @@ ${load}
 fn st_store(row: u32, split: u32, st: State) {
     ${store}
 }
-var<workgroup> sh: array<State, ${REDUCE_WORKGROUP}>;
 `;
-  const body = v.shape === 'row' ? rowBody() : columnBody();
+  // The serial shape must not declare workgroup memory: Dawn would add a zero-fill barrier.
+  const shared = `var<workgroup> sh: array<State, ${REDUCE_WORKGROUP}>;\n`;
+  const body =
+    v.shape === 'row' ? shared + rowBody() : v.shape === 'column' ? shared + columnBody() : serialBody();
+  const workgroupSize: [number, number, number] =
+    v.shape === 'row'
+      ? [REDUCE_WORKGROUP, 1, 1]
+      : v.shape === 'column'
+        ? [COLUMN_ROWS, COLUMN_SPLIT, 1]
+        : [SERIAL_WG, 1, 1];
   return kernel({
     name: `reduce_${v.family}_${v.dtype}_${v.shape}_r${v.rowRank}c${v.colRank}_${v.input}_${v.output}`,
     bindings,
     params,
-    workgroupSize: v.shape === 'row' ? [REDUCE_WORKGROUP, 1, 1] : [COLUMN_ROWS, COLUMN_SPLIT, 1],
+    workgroupSize,
     body: common + body,
   });
 }
@@ -272,6 +283,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var k = 1u; k < WG_Y; k++) { st = st_combine(st, sh[k * WG_X + lidv.x]); }
     st_store(row, split, st);
   }
+}
+`;
+}
+
+function serialBody(): string {
+  return `
+@compute @workgroup_size(WG_X, WG_Y, WG_Z)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let wg = flat_workgroup_index(wid, nwg);
+  if (wg >= params.groups) { return; }
+  let split = wg / params.row_groups;
+  let row = (wg % params.row_groups) * WG_X + lid;
+  if (row >= params.rows) { return; }
+  let base = row_index(row);
+  let start = split * params.chunk;
+  let end = min(start + params.chunk, params.cols);
+  var acc = acc_init();
+  for (var c = start; c < end; c++) { acc = acc_push(acc, st_load(base, c)); }
+  st_store(row, split, acc_done(acc));
 }
 `;
 }

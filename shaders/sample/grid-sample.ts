@@ -8,15 +8,17 @@
  *
  * Work is split as (batch, channel block, point): each invocation computes the point's corners
  * once and walks CHANNELS_PER_THREAD channels, and neighbouring invocations handle
- * neighbouring points so output writes coalesce. The input gradient is a scatter with CAS float
- * adds; the grid gradient reduces over all channels per point.
+ * neighbouring points so output writes coalesce. The input gradient is by default a gather
+ * over an inverse index (grid-sample-ordered.ts: the same sum every run); the scatter with CAS
+ * float adds below is the 'atomic' scatter mode. The grid gradient reduces over all channels per
+ * point.
  */
 import { kernel } from '../../engine/kernel.js';
 import { atomicAddF32Fn } from '../index/atomic-float.js';
 
 export const CHANNELS_PER_THREAD = 8;
 
-const pointParams = [
+export const pointParams = [
   { name: 'n', type: 'u32' },
   { name: 'channels', type: 'u32' },
   { name: 'in_h', type: 'u32' },
@@ -30,7 +32,7 @@ const pointParams = [
 ] as const;
 
 /** Corner addresses (clamped into the image) and weights (zero for corners outside it). */
-const cornersFn = `
+export const cornersFn = `
 struct Corners {
   i00: u32, i01: u32, i10: u32, i11: u32,
   w00: f32, w01: f32, w10: f32, w11: f32,

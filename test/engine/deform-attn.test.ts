@@ -6,6 +6,7 @@ import {
   msDeformAttn,
   permute,
   reshape,
+  setScatterMode,
   tensor,
   tidyAsync,
 } from '../../engine/index.js';
@@ -27,6 +28,7 @@ import {
 import golden from '../fixtures/golden/deform.json';
 import { type GoldenFile, checkGolden } from '../util/golden.js';
 import { checkOp, numericalVjp } from '../util/gradcheck.js';
+import { expectBitIdenticalRuns, expectSameBits } from '../util/repeat.js';
 import { expectClose, platformName, randomArray, rng, useEngine } from '../util/engine.js';
 
 const file = golden as GoldenFile;
@@ -781,6 +783,69 @@ describe(`ms_deform_attn, both work layouts forced (${platformName})`, () => {
       );
     });
   }
+});
+
+describe(`ms_deform_attn backward is deterministic (${platformName})`, () => {
+  // 600 queries × 2 heads × 4 points on a 2×2 and a 1×1 level: thousands of sample corners per
+  // value row, so any run-to-run change in the order of the adds would change the rounding.
+  const heavy = problem(
+    dims(
+      1,
+      [
+        [2, 2],
+        [1, 1],
+      ],
+      2,
+      8,
+      600,
+      4,
+    ),
+    51,
+    0,
+    1,
+  );
+  const cot = randomArray(heavy.dims.queries * heavy.dims.heads * heavy.dims.channels, rng(52)).map((x) =>
+    Math.fround(x),
+  );
+
+  /** The three gradients of one backward pass. */
+  async function gradients(layout: Layout): Promise<Float32Array[]> {
+    return tidyAsync(async () => {
+      const s = shapesOf(heavy.dims);
+      const v = tensor(heavy.value, s.value);
+      const l = tensor(heavy.loc, s.loc);
+      const a = tensor(heavy.attn, s.attn);
+      for (const t of [v, l, a]) t.requiresGrad = true;
+      const out = msDeformAttn(v, heavy.dims.shapes, l, a, { layout });
+      backward(out, tensor(cot, out.shape));
+      const grads: Float32Array[] = [];
+      for (const t of [v, l, a]) grads.push(Float32Array.from(await t.grad!.data()));
+      return grads;
+    });
+  }
+
+  it('gives bit-identical gradients on 5 runs with thousands of collisions per value row', async () => {
+    const [gv, gl, ga] = await expectBitIdenticalRuns(() => gradients('auto'));
+    const ref = msDeformAttnReferenceBackward(heavy.value, heavy.loc, heavy.attn, cot, heavy.dims);
+    // Each value row sums 1000–2400 terms of size ≤ 1 in f32; the float64 sums reach ~20.
+    expectClose(gv!, ref.value, { atol: 2e-4, rtol: 1e-4 });
+    expectClose(ga!, ref.attn, { atol: 2e-5, rtol: 1e-4 });
+    expectClose(gl!, ref.loc, { atol: 1e-4, rtol: 1e-4 });
+    // grad_value is summed by the same ordered kernel in both work layouts: the same bits.
+    const [coopValue] = await gradients('cooperative');
+    expectSameBits(coopValue!, gv!, 'grad_value, cooperative vs serial layout');
+  });
+
+  it('still matches the reference in the atomic scatter mode (the switch)', async () => {
+    const previous = setScatterMode('atomic');
+    try {
+      const [gv] = await gradients('auto');
+      const ref = msDeformAttnReferenceBackward(heavy.value, heavy.loc, heavy.attn, cot, heavy.dims);
+      expectClose(gv!, ref.value, { atol: 2e-4, rtol: 1e-4 });
+    } finally {
+      setScatterMode(previous);
+    }
+  });
 });
 
 describe(`ms_deform_attn vs PyTorch (${platformName})`, () => {

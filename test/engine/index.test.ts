@@ -1,11 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  backward,
   cumsum,
   gather,
   indexSelect,
   oneHot,
   permute,
   scatterAdd,
+  setScatterMode,
   tensor,
   tidyAsync,
 } from '../../engine/index.js';
@@ -15,7 +17,8 @@ import { oneHotReference } from '../../shaders/index/one-hot.js';
 import golden from '../fixtures/golden/index.json';
 import { type GoldenFile, checkGolden, goldenCase } from '../util/golden.js';
 import { checkOp } from '../util/gradcheck.js';
-import { platformName, randomArray, rng, useEngine } from '../util/engine.js';
+import { expectBitIdenticalRuns } from '../util/repeat.js';
+import { expectClose, platformName, randomArray, rng, useEngine } from '../util/engine.js';
 
 const file = golden as GoldenFile;
 
@@ -88,7 +91,7 @@ describe(`gather / scatter_add / index_select (${platformName})`, () => {
     }
   });
 
-  it('scatter_add accumulates thousands of colliding adds exactly (f32 CAS and i32 atomics)', async () => {
+  it('scatter_add accumulates thousands of colliding adds exactly (f32 ordered sums, i32 atomics)', async () => {
     await tidyAsync(async () => {
       const n = 5000;
       const index = tensor(
@@ -105,6 +108,82 @@ describe(`gather / scatter_add / index_select (${platformName})`, () => {
         tensor(new Array(n).fill(2), [1, n], 'i32'),
       );
       expect(Array.from(await i.data())).toEqual([5 + n, n, 0]);
+    });
+  });
+
+  describe('f32 scatter-adds under heavy collisions', () => {
+    // 12,000 random values into 3 destinations per row (and 4000 picks of 4 rows): thousands of
+    // adds per destination, so any change in their order between runs would change the rounding.
+    const random = rng(71);
+    const [rows, n, bins] = [2, 12000, 3];
+    const index = randomIndex(rows * n, bins + 1, random).map((k) => (k === bins ? -1 : k)); // ~1/4 skipped
+    const src = randomArray(rows * n, random).map((v) => Math.fround(v));
+    const base = randomArray(rows * bins, random).map((v) => Math.fround(v));
+    const picks = randomIndex(4000, 4, random);
+    const g = randomArray(3 * 4000 * 2, random).map((v) => Math.fround(v));
+
+    async function scatters(): Promise<Float32Array[]> {
+      return tidyAsync(async () => {
+        const idx = tensor(index, [rows, n], 'i32');
+        const added = scatterAdd(tensor(base, [rows, bins]), 1, idx, tensor(src, [rows, n]));
+        // gather's adjoint is the same scatter; index_select's sums picked slices per row.
+        const x = tensor(new Array(rows * bins).fill(0), [rows, bins]);
+        x.requiresGrad = true;
+        backward(
+          gather(
+            x,
+            1,
+            tensor(
+              index.map((k) => Math.max(k, 0)),
+              [rows, n],
+              'i32',
+            ),
+          ),
+          tensor(src, [rows, n]),
+        );
+        const table = tensor(new Array(3 * 4 * 2).fill(0), [3, 4, 2]);
+        table.requiresGrad = true;
+        backward(indexSelect(table, 1, tensor(picks, [4000], 'i32')), tensor(g, [3, 4000, 2]));
+        const out: Float32Array[] = [];
+        for (const t of [added, x.grad!, table.grad!]) out.push(Float32Array.from(await t.data()));
+        return out;
+      });
+    }
+
+    /** index_select's adjoint in float64, straight from its definition. */
+    function indexAddReference(): number[] {
+      const out = new Array<number>(3 * 4 * 2).fill(0);
+      for (let o = 0; o < 3; o++)
+        for (let j = 0; j < 4000; j++)
+          for (let i = 0; i < 2; i++) out[(o * 4 + picks[j]!) * 2 + i] += g[(o * 4000 + j) * 2 + i]!;
+      return out;
+    }
+
+    function expectReference([added, gathered, selected]: Float32Array[]): void {
+      // ~3000 terms of size ≤ 1 per destination; the float64 sums reach ~60.
+      const tol = { atol: 2e-4, rtol: 1e-4 };
+      expectClose(added!, scatterAddReference(base, [rows, bins], 1, index, [rows, n], src, [rows, n]), tol);
+      const clamped = index.map((k) => Math.max(k, 0));
+      const zeros = new Array<number>(rows * bins).fill(0);
+      expectClose(
+        gathered!,
+        scatterAddReference(zeros, [rows, bins], 1, clamped, [rows, n], src, [rows, n]),
+        tol,
+      );
+      expectClose(selected!, indexAddReference(), tol);
+    }
+
+    it('scatter_add, gather and index_select backward: bit-identical on 5 runs, equal to float64', async () => {
+      expectReference(await expectBitIdenticalRuns(scatters));
+    });
+
+    it('still match the reference in the atomic scatter mode (the switch)', async () => {
+      const previous = setScatterMode('atomic');
+      try {
+        expectReference(await scatters());
+      } finally {
+        setScatterMode(previous);
+      }
     });
   });
 

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   backward,
   groupNorm,
@@ -9,6 +9,7 @@ import {
   tensor,
   tidyAsync,
 } from '../../engine/index.js';
+import { forceReducePolicy } from '../../engine/ops/reduce-policy.js';
 import { groupNormReference } from '../../shaders/norm/group-norm.js';
 import { layerNormReference } from '../../shaders/norm/layer-norm.js';
 import golden from '../fixtures/golden/norm.json';
@@ -23,18 +24,32 @@ beforeAll(async () => {
   await useEngine();
 });
 
+/**
+ * Every layer/group-norm test runs under both kernel policies on any adapter: 'gpu' (workgroup
+ * reductions) and 'cpu' (the serial, barrier-free variants). A describe block's tests run in
+ * order after its beforeAll, so forcing the policy there covers all of them.
+ */
+const POLICIES = ['gpu', 'cpu'] as const;
+function usePolicy(policy: 'gpu' | 'cpu'): void {
+  beforeAll(() => forceReducePolicy(policy));
+  afterAll(() => forceReducePolicy(null));
+}
+
 /** Data with a large common offset: a one-pass variance would lose most of its digits. */
 function offsetData(n: number, seed: number, offset = 0): number[] {
   return randomArray(n, rng(seed), -2, 2).map((v) => v + offset);
 }
 
-describe(`layerNorm (${platformName})`, () => {
+describe.each(POLICIES)(`layerNorm (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   const shapes: number[][] = [
     [3, 7],
-    [37, 5], // 8 rows per workgroup: a partial last workgroup
+    [37, 5], // 8 rows per workgroup: a partial last workgroup; serial: 3 workgroups of 16
     [2, 300], // 128 invocations per row
     [1, 1100], // 256 invocations per row, several values each
     [2, 3, 16],
+    [2, 256, 16], // the cpu-tiny backbone's first stage
+    [5, 1], // one value per row: xhat = 0
   ];
   for (const shape of shapes) {
     it(`forward, mean and rstd on [${shape}] against the reference`, async () => {
@@ -80,6 +95,21 @@ describe(`layerNorm (${platformName})`, () => {
     });
   });
 
+  it('gradients on the cpu-tiny backbone shape [2, 64, 16] with affine parameters', async () => {
+    const random = rng(24);
+    const shape = [2, 64, 16];
+    await checkOp({
+      inputs: [
+        { data: randomArray(size(shape), random), shape },
+        { data: randomArray(16, random), shape: [16] },
+        { data: randomArray(16, random), shape: [16] },
+      ],
+      op: (x, w, b) => layerNorm(x, w, b),
+      ref: ([x, w, b]) => layerNormReference(x!, 16, w!, b!).y,
+      gradTol: { atol: 2e-3, rtol: 1e-2 },
+    });
+  });
+
   it('weight and bias gradients over many rows (chunked column sums)', async () => {
     const random = rng(23);
     const R = 600;
@@ -96,12 +126,15 @@ describe(`layerNorm (${platformName})`, () => {
   });
 });
 
-describe(`groupNorm (${platformName})`, () => {
+describe.each(POLICIES)(`groupNorm (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   const shapes: [number[], number][] = [
     [[2, 6, 3, 4], 3],
     [[2, 4, 5], 2],
     [[1, 8, 12, 12], 2], // 576 values per group
     [[3, 4, 40, 30], 4], // 1200 per group: 256-invocation workgroups
+    [[2, 64, 16, 16], 32], // the cpu-tiny pixel decoder: 64 groups of 2 channels
+    [[2, 3], 3], // no spatial dims: one value per group
   ];
   for (const [shape, groups] of shapes) {
     it(`forward, mean and rstd on [${shape}] / ${groups} groups against the reference`, async () => {
@@ -134,6 +167,20 @@ describe(`groupNorm (${platformName})`, () => {
     });
   });
 
+  it('gradients with several groups of several channels and a batch (weight/bias sums over n)', async () => {
+    const random = rng(33);
+    const shape = [3, 6, 5];
+    await checkOp({
+      inputs: [
+        { data: randomArray(size(shape), random), shape },
+        { data: randomArray(6, random), shape: [6] },
+        { data: randomArray(6, random), shape: [6] },
+      ],
+      op: (x, w, b) => groupNorm(x, 3, w, b),
+      ref: ([x, w, b]) => groupNormReference(x!, shape, 3, w!, b!).y,
+    });
+  });
+
   it('gradients without affine parameters', async () => {
     const random = rng(32);
     const shape = [2, 3, 4];
@@ -151,7 +198,8 @@ describe(`groupNorm (${platformName})`, () => {
   });
 });
 
-describe(`norm memory (${platformName})`, () => {
+describe.each(POLICIES)(`norm memory (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   it('forward and backward free every intermediate buffer, statistics included', async () => {
     const eng = await useEngine();
     await eng.sync();
@@ -173,7 +221,8 @@ describe(`norm memory (${platformName})`, () => {
   });
 });
 
-describe(`norm golden values from PyTorch (${platformName})`, () => {
+describe.each(POLICIES)(`norm golden values from PyTorch (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   for (const c of file.cases) {
     it(c.name, async () => {
       const p = c.params as { eps: number; affine: boolean; groups?: number };

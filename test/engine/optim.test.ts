@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AdamW,
   type LrSchedule,
@@ -18,6 +18,7 @@ import {
   tidyAsync,
   writeInto,
 } from '../../engine/index.js';
+import { forceReducePolicy } from '../../engine/ops/reduce-policy.js';
 import { adamwReference } from '../../shaders/optim/adamw.js';
 import { sgdReference } from '../../shaders/optim/sgd.js';
 import { clipReference } from '../../shaders/optim/clip.js';
@@ -188,7 +189,39 @@ describe(`optimizer kernels vs the float64 reference (${platformName})`, () => {
   });
 });
 
-describe(`gradient clipping (${platformName})`, () => {
+// Both sum-of-squares variants on any adapter: 'gpu' (workgroup reductions, one partial per
+// workgroup) and 'cpu' (serial: one partial per invocation, no barriers).
+describe.each(['gpu', 'cpu'] as const)(`gradient clipping (${platformName}, %s policy)`, (policy) => {
+  beforeAll(() => forceReducePolicy(policy));
+  afterAll(() => forceReducePolicy(null));
+
+  it('the global norm of many gradients of mixed sizes (several per dispatch, several workgroups each)', async () => {
+    const random = rng(6);
+    // 37 gradients: vec4-able and odd sizes interleaved, more than one dispatch's worth of each
+    // kind; 300000 (vec4) and 70001 (scalar) take several workgroups in both variants.
+    const sizes = Array.from({ length: 35 }, (_, i) => (i % 3 === 0 ? 4 * (i + 1) : 2 * i + 1));
+    sizes.push(300_000, 70_001);
+    const grads = sizes.map((n) => randomArray(n, random, -0.05, 0.05));
+    const params = sizes.map((n, i) => {
+      const p = parameter(keep(tensor(new Array(n).fill(0), [n])), `m${i}`);
+      p.grad = keep(tensor(grads[i]!, [n]));
+      return p;
+    });
+    // A parameter without a gradient is skipped.
+    params.push(parameter(keep(tensor([1, 2, 3], [3])), 'nograd'));
+    const [norm, scale] = clipReference(grads, 2);
+    expect(scale).toBeLessThan(1);
+    await tidyAsync(async () => {
+      const { totalNorm, scale: s } = gradNormScale(params, 2);
+      expectClose([await totalNorm.item()], [norm], { atol: 0, rtol: 1e-5 });
+      expectClose([await s.item()], [scale], { atol: 0, rtol: 1e-5 });
+    });
+    for (const p of params) {
+      p.grad?.dispose();
+      p.dispose();
+    }
+  });
+
   it('clipGradNorm scales gradients in place by min(1, max/(norm+1e-6))', async () => {
     const random = rng(5);
     const sizes = [5000, 3, 64, 0];

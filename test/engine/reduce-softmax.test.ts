@@ -25,7 +25,8 @@ describe(`softmax and logSoftmax (${platformName})`, () => {
     { shape: [3, 1000], axis: 1 }, // 256 threads per row
     { shape: [300, 3], axis: 1 }, // one thread per row
   ];
-  // Both launch policies (GPU: up to 256 threads per row; CPU adapter: at most 16) on every adapter.
+  // Both kernel variants on every adapter (GPU: up to 256 threads per row sharing workgroup
+  // memory; CPU adapter: the serial kernel, one invocation per row).
   for (const policy of ['gpu', 'cpu'] as const) {
     for (const { shape, axis } of cases) {
       it(`forward over [${shape}] axis ${axis} (${policy} policy)`, async () => {
@@ -51,16 +52,23 @@ describe(`softmax and logSoftmax (${platformName})`, () => {
     }
   }
 
-  for (const log of [false, true]) {
-    for (const axis of [-1, 1, 0]) {
-      it(`${log ? 'logSoftmax' : 'softmax'} gradient along axis ${axis} matches finite differences`, async () => {
-        const shape = [3, 4, 5];
-        await checkOp({
-          inputs: [{ data: randomArray(60, random, -3, 3), shape }],
-          op: (x) => (log ? logSoftmax(x, axis) : softmax(x, axis)),
-          ref: ([x]) => softmaxReference(x!, shape, axis, log),
+  for (const policy of ['gpu', 'cpu'] as const) {
+    for (const log of [false, true]) {
+      for (const axis of [-1, 1, 0]) {
+        it(`${log ? 'logSoftmax' : 'softmax'} gradient along axis ${axis} matches finite differences (${policy} policy)`, async () => {
+          const shape = [3, 4, 5];
+          forceReducePolicy(policy);
+          try {
+            await checkOp({
+              inputs: [{ data: randomArray(60, random, -3, 3), shape }],
+              op: (x) => (log ? logSoftmax(x, axis) : softmax(x, axis)),
+              ref: ([x]) => softmaxReference(x!, shape, axis, log),
+            });
+          } finally {
+            forceReducePolicy(null);
+          }
         });
-      });
+      }
     }
   }
 

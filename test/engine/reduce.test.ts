@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Tensor,
   argmax,
@@ -191,35 +191,44 @@ describe(`reductions forward (${platformName})`, () => {
     });
   }
 
-  it('split column reductions (partial states, second pass) for every family', async () => {
-    const shape = [3000, 40];
-    const data = randomArray(120_000, rng(8), -4, 4).map(Math.fround);
-    await withPolicy('gpu', () =>
-      tidyAsync(async () => {
-        const x = tensor(data, shape);
-        for (const op of ['sum', 'max', 'min', 'logsumexp'] as const) {
-          const ref = reduceReference(data, shape, [0], op);
-          expectClose(await OPS[op](x, 0).data(), ref.values, { atol: 1e-4, rtol: 1e-5 });
-        }
-        expect(Array.from(await argmax(x, 0).data())).toEqual(
-          reduceReference(data, shape, [0], 'argmax').values,
-        );
-        expect(Array.from(await argmin(x, 0).data())).toEqual(
-          reduceReference(data, shape, [0], 'argmin').values,
-        );
-      }),
-    );
-  });
+  // gpu: [3000, 40] over axis 0 splits the column kernel; cpu: the serial kernel splits the
+  // 40000-long rows of [3, 40000] over axis 1 (few rows, long reductions).
+  for (const [policy, shape, axis] of [
+    ['gpu', [3000, 40], 0],
+    ['cpu', [3, 40_000], 1],
+    ['cpu', [3000, 40], 0],
+  ] as const) {
+    it(`split reductions (partial states, second pass) for every family: [${shape}] axis ${axis} (${policy} policy)`, async () => {
+      const n = shape[0] * shape[1];
+      const data = randomArray(n, rng(8), -4, 4).map(Math.fround);
+      const dims = [...shape];
+      await withPolicy(policy, () =>
+        tidyAsync(async () => {
+          const x = tensor(data, dims);
+          for (const op of ['sum', 'max', 'min', 'logsumexp'] as const) {
+            const ref = reduceReference(data, dims, [axis], op);
+            expectClose(await OPS[op](x, axis).data(), ref.values, { atol: 1e-4, rtol: 1e-5 });
+          }
+          expect(Array.from(await argmax(x, axis).data())).toEqual(
+            reduceReference(data, dims, [axis], 'argmax').values,
+          );
+          expect(Array.from(await argmin(x, axis).data())).toEqual(
+            reduceReference(data, dims, [axis], 'argmin').values,
+          );
+        }),
+      );
+    });
+  }
 
-  it('argmax/argmin ties pick the first index', async () => {
-    await withPolicy('gpu', () =>
+  it.each(['gpu', 'cpu'] as const)('argmax/argmin ties pick the first index (%s policy)', async (policy) => {
+    await withPolicy(policy, () =>
       tidyAsync(async () => {
         const x = tensor([1, 3, 3, 2, 5, 5, 5, 5, 0, -1, 0, -1], [3, 4]);
         expect(Array.from(await argmax(x, 1).data())).toEqual([1, 0, 0]);
         expect(Array.from(await argmin(x, 1).data())).toEqual([0, 0, 1]);
         expect(Array.from(await argmax(x, 0).data())).toEqual([1, 1, 1, 1]);
         expect(await argmax(x).item()).toBe(4);
-        // Long rows with ties spread over the split partials.
+        // Long rows with ties spread over the split partials (both policies split 50000).
         const long = new Float32Array(50_000).fill(1);
         long[30_000] = 2;
         long[40_000] = 2;
@@ -274,7 +283,9 @@ describe(`reductions forward (${platformName})`, () => {
   });
 });
 
-describe(`reductions backward (${platformName})`, () => {
+describe.each(['gpu', 'cpu'] as const)(`reductions backward (${platformName}, %s policy)`, (policy) => {
+  beforeAll(() => forceReducePolicy(policy));
+  afterAll(() => forceReducePolicy(null));
   const random = rng(17);
   const shape = [3, 4, 5];
   const data = randomArray(60, random, -2, 2);

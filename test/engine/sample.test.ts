@@ -7,6 +7,7 @@ import {
   permute,
   pointSample,
   ones,
+  setScatterMode,
   tensor,
   tidyAsync,
 } from '../../engine/index.js';
@@ -15,6 +16,7 @@ import { gridSampleReference, gridToPixel } from '../../shaders/sample/grid-samp
 import golden from '../fixtures/golden/sample.json';
 import { type GoldenFile, checkGolden, goldenCase } from '../util/golden.js';
 import { checkOp } from '../util/gradcheck.js';
+import { expectBitIdenticalRuns } from '../util/repeat.js';
 import { expectClose, platformName, randomArray, rng, useEngine } from '../util/engine.js';
 
 const file = golden as GoldenFile;
@@ -181,7 +183,7 @@ describe(`grid_sample and point_sample (${platformName})`, () => {
     });
   });
 
-  it('accumulates colliding scatter adds exactly (CAS float adds under contention)', async () => {
+  it('accumulates 3000 colliding scatter adds into one pixel exactly', async () => {
     await tidyAsync(async () => {
       const points = 3000;
       const x = tensor(new Array(4 * 4).fill(0), [1, 1, 4, 4]);
@@ -196,6 +198,53 @@ describe(`grid_sample and point_sample (${platformName})`, () => {
       const g = await x.grad!.data();
       expect(g[1 * 4 + 2]).toBe(points);
       expect(Array.from(g).reduce((a, b) => a + b, 0)).toBe(points);
+    });
+  });
+
+  describe('input gradient under heavy collisions', () => {
+    // 3000 points per image on 3×3 maps of 2 channels: 750–950 corner adds per pixel, with random
+    // values, so any change in the order of the adds between runs would change the rounding.
+    const [n, c, h, w, p] = [2, 2, 3, 3, 3000];
+    const random = rng(61);
+    const coords = randomArray(n * p * 2, random, -0.05, 1.05).map((v) => Math.fround(v));
+    const cot = randomArray(n * c * p, random).map((v) => Math.fround(v));
+    const x = randomArray(n * c * h * w, random);
+
+    async function inputGrad(): Promise<Float32Array[]> {
+      return tidyAsync(async () => {
+        const xt = tensor(x, [n, c, h, w]);
+        xt.requiresGrad = true;
+        backward(pointSample(xt, tensor(coords, [n, p, 2])), tensor(cot, [n, c, p]));
+        return [Float32Array.from(await xt.grad!.data())];
+      });
+    }
+
+    /** The float64 gradient by linearity: grad_x[j] = Σ_i cot_i · out_i(x = e_j), one basis vector at a time. */
+    function referenceGrad(): number[] {
+      const grid = coords.map((v) => 2 * v - 1);
+      const [mx, my] = [gridToPixel(w, false, false), gridToPixel(h, false, false)];
+      return Array.from({ length: n * c * h * w }, (_, j) => {
+        const basis = new Array<number>(n * c * h * w).fill(0);
+        basis[j] = 1;
+        const out = gridSampleReference(basis, [n, c, h, w], grid, p, mx, my);
+        return out.reduce((acc, v, i) => acc + v * cot[i]!, 0);
+      });
+    }
+
+    it('is bit-identical on 5 runs and matches the float64 reference', async () => {
+      const [g] = await expectBitIdenticalRuns(inputGrad);
+      // 750–950 terms of size ≤ 1 per pixel; the float64 sums reach ~20.
+      expectClose(g!, referenceGrad(), { atol: 2e-4, rtol: 1e-4 });
+    });
+
+    it('still matches the reference in the atomic scatter mode (the switch)', async () => {
+      const previous = setScatterMode('atomic');
+      try {
+        const [g] = await inputGrad();
+        expectClose(g!, referenceGrad(), { atol: 2e-4, rtol: 1e-4 });
+      } finally {
+        setScatterMode(previous);
+      }
     });
   });
 

@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
-import {
-  evaluateCoco,
-  evaluateYtvis,
-  type EvalOptions,
-  type EvalSummary,
-} from '../../../pointvis/eval/index.js';
-import { loadYtvisGroundTruthForEval } from '../../../pointvis/eval/load-inputs.js';
-import { loadCoco, loadCocoResults, loadYtvisResults } from '../../../pointvis/formats/index.js';
+import type { EvalSummary } from '../../../pointvis/eval/index.js';
+import { evaluateCocoFiles, evaluateYtvisFiles } from '../../../pointvis/eval/files.js';
 
 interface EvalCliOptions {
   gt: string;
@@ -32,25 +26,14 @@ export function register(program: Command): void {
     .option('--categories <ids>', 'evaluate only these category ids (comma-separated)')
     .action((options: EvalCliOptions) => {
       const categoryIds = options.categories === undefined ? undefined : parseIdList(options.categories);
-      const evalOptions: EvalOptions = { categoryIds, gtFile: options.gt, resultsFile: options.results };
       const summary = options.coco
-        ? evalCoco(options.gt, options.results, evalOptions)
-        : evalYtvis(options.gt, options.results, evalOptions);
+        ? evaluateCocoFiles(options.gt, options.results, { categoryIds })
+        : evaluateYtvisFiles(options.gt, options.results, { categoryIds });
       const text = options.json
         ? JSON.stringify(summary)
         : formatTable(summary, options.coco ? 'COCO mask AP' : 'YouTube-VIS video AP');
       process.stdout.write(`${text}\n`);
     });
-}
-
-function evalYtvis(gtFile: string, resultsFile: string, options: EvalOptions): EvalSummary {
-  const gt = loadYtvisGroundTruthForEval(gtFile);
-  return evaluateYtvis(gt, loadYtvisResults(resultsFile, gt), options);
-}
-
-function evalCoco(gtFile: string, resultsFile: string, options: EvalOptions): EvalSummary {
-  const gt = loadCoco(gtFile);
-  return evaluateCoco(gt, loadCocoResults(resultsFile, gt), options);
 }
 
 function parseIdList(text: string): number[] {

@@ -6,7 +6,9 @@ import { register as registerPoints } from './points.js';
 import { register as registerPretrain } from './pretrain.js';
 import { register as registerProposals } from './proposals.js';
 import { register as registerPseudo } from './pseudo.js';
+import { register as registerRun } from './run.js';
 import { register as registerSelftrain } from './selftrain.js';
+import { register as registerServe } from './serve.js';
 import { register as registerSynth } from './synth.js';
 import { register as registerTrain } from './train.js';
 
@@ -24,4 +26,6 @@ export const commands: RegisterCommand[] = [
   registerPseudo,
   registerSelftrain,
   registerInfer,
+  registerRun,
+  registerServe,
 ];

@@ -2,10 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Tensor, hasEngine } from '../../../engine/index.js';
-import type { PointvisConfig } from '../../../model/config/index.js';
-import { mask2formerFromConfig } from '../../../model/mask2former/index.js';
-import type { FrameOutputs, ImageModelFn } from '../../../model/minvis/index.js';
+import { hasEngine } from '../../../engine/index.js';
 import type { CategoryMap } from '../../../pointvis/data/category-map.js';
 import {
   type InferInput,
@@ -15,13 +12,13 @@ import {
   frameFolderInput,
   inferenceSettingsFromConfig,
   loadCategoriesFile,
+  loadFrameModel,
   mergeInferenceShards,
   numberedCategories,
   parseShard,
   runInference,
   videoFileInput,
 } from '../../../pointvis/infer/index.js';
-import { loadWeightsFile } from '../../../pointvis/io/checkpoint-file.js';
 import { loadConfigFile } from '../../../pointvis/io/config-file.js';
 import { startNodeEngine } from '../../node/engine.js';
 import type { AdapterChoice } from '../../node/gpu.js';
@@ -125,20 +122,8 @@ function chooseCategories(options: InferCliOptions, input: InferInput, numClasse
   return numberedCategories(numClasses);
 }
 
-/** The Mask2Former of the config with the weights loaded, as an image model for MinVIS. */
-function loadImageModel(cfg: PointvisConfig, weights: string): { model: ImageModelFn; dispose: () => void } {
-  const net = mask2formerFromConfig(cfg);
-  loadWeightsFile(weights, net);
-  net.eval();
-  const model = (frames: Tensor): FrameOutputs => {
-    const out = net.forward(frames);
-    return { predLogits: out.predLogits, predMasks: out.predMasks, queryEmbeddings: out.queryEmbeddings };
-  };
-  return { model, dispose: () => net.dispose() };
-}
-
 /** A bar over frames with an ETA on a terminal; otherwise a line every 10% of the frames. */
-function progressBar(): { update: (p: InferProgress) => void; stop: () => void } {
+export function inferProgressBar(): { update: (p: InferProgress) => void; stop: () => void } {
   const stream = process.stderr;
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;
@@ -203,8 +188,8 @@ export async function inferCommand(
     checkCategoryCount(categories, settings.numClasses, options.categories ?? input.source);
     // A caller that already runs an engine (tests, scripts) keeps it.
     if (!hasEngine()) await startNodeEngine((options.adapter ?? 'auto') as AdapterChoice);
-    const { model, dispose } = loadImageModel(cfg, weights);
-    const bar = progressBar();
+    const { fn: model, dispose } = loadFrameModel(cfg, weights);
+    const bar = inferProgressBar();
     try {
       const run = await runInference({
         input,

@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { criterionFromConfig, mask2formerFromConfig } from '../../../model/mask2former/index.js';
-import { CocoSource } from '../../../pointvis/data/index.js';
 import { loadConfigFile } from '../../../pointvis/io/config-file.js';
 import {
-  Mask2FormerMaskTask,
-  TrainingSetupError,
-  checkClassCount,
+  checkImageTrainingConfig,
+  imageTraining,
   loadInitialWeights,
   loaderStream,
   resolveTrainData,
@@ -40,32 +37,24 @@ export function register(program: Command): void {
   addCommonTrainOptions(command, 'runs/pretrain').action(
     async (overrides: string[], options: PretrainCliOptions) => {
       const config = loadConfigFile(options.config, overrides);
-      if (config.task !== 'image-instance') {
-        throw new TrainingSetupError(
-          `${options.config} is a '${config.task}' config; pretrain trains 'image-instance' (use pointvis train for videos)`,
-        );
-      }
+      checkImageTrainingConfig(config, options.config);
       const keepCheckpoints = parseKeepCheckpoints(options.keepCheckpoints);
       const paths = resolveTrainData(config, options, { data: '--data', frames: '--frames' });
-      const source = new CocoSource({
-        annotations: paths.annotations,
-        imageRoot: paths.frames,
-        skipEmpty: config.datasets.filterEmptyAnnotations,
-      });
-      checkClassCount(source.categories, config, paths.annotations);
       const eng = await trainingEngine(options.adapter);
+      const { model, task, source } = imageTraining(config, {
+        dataFile: paths.annotations,
+        framesRoot: paths.frames,
+      });
       const log = (line: string) => process.stderr.write(`pretrain: ${line}\n`);
       log(`adapter ${describeAdapter(eng)}; ${source.size} training images from ${paths.annotations}`);
-      const model = mask2formerFromConfig(config);
       const weights = options.init ?? config.model.weights;
       if (weights !== null && !options.resume) {
         log(loadInitialWeights(model, weights, options.init ? '--init' : 'model.weights'));
       }
-      const criterion = criterionFromConfig(config);
       const result = await runTrainSession(
         {
           config,
-          task: new Mask2FormerMaskTask(model, criterion),
+          task,
           data: loaderStream(source, config),
           outDir: options.out,
           resume: options.resume,

@@ -1,16 +1,13 @@
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { type Tensor, engine, hasEngine } from '../../../engine/index.js';
-import { mask2formerFromConfig } from '../../../model/mask2former/index.js';
-import type { ImageModelFn } from '../../../model/minvis/index.js';
-import type { PointvisConfig } from '../../../model/config/index.js';
+import { engine, hasEngine } from '../../../engine/index.js';
 import { loadYtvis } from '../../../pointvis/formats/index.js';
-import { loadWeightsFile } from '../../../pointvis/io/checkpoint-file.js';
+import { loadFrameModel } from '../../../pointvis/infer/index.js';
 import { loadConfigFile } from '../../../pointvis/io/config-file.js';
 import {
-  type ProposalMaskSize,
   mergeProposalShards,
+  parseMaskSize,
   parseShard,
   proposalSettingsFromConfig,
   runProposals,
@@ -65,15 +62,7 @@ export function videoProgress(
   return { tick: (done, note) => bar.update(done, { note }), stop: () => bar.stop() };
 }
 
-/** `HxW`, `frame` (the video's size) or `native` (the mask logits' grid). */
-export function parseMaskSize(text: string): ProposalMaskSize {
-  if (text === 'frame' || text === 'native') return text;
-  const m = /^(\d+)x(\d+)$/i.exec(text.trim());
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
-    throw new Error(`--size: "${text}" is not HxW (e.g. 180x320), "frame" or "native"`);
-  }
-  return [Number(m[1]), Number(m[2])];
-}
+export { parseMaskSize };
 
 function need(value: string | undefined, flag: string): string {
   if (value === undefined) throw new Error(`proposals: ${flag} is required (or use --merge DIR)`);
@@ -84,23 +73,6 @@ function need(value: string | undefined, flag: string): string {
     throw new Error(`proposals: ${flag} ${value} does not exist`);
   }
   return value;
-}
-
-/** The image model of a config as MinVIS's per-frame function (inference mode, no autograd). */
-function imageModel(
-  config: PointvisConfig,
-  weights: string,
-  log: (line: string) => void,
-): { fn: ImageModelFn; queries: number } {
-  const model = mask2formerFromConfig(config);
-  const result = loadWeightsFile(weights, model, { strict: true });
-  log(`loaded ${result.loaded.length} tensors from ${weights}`);
-  model.eval();
-  const fn: ImageModelFn = (frames: Tensor) => {
-    const out = model.forward(frames);
-    return { predLogits: out.predLogits, predMasks: out.predMasks, queryEmbeddings: out.queryEmbeddings };
-  };
-  return { fn, queries: config.model.decoder.numQueries };
 }
 
 async function generate(options: ProposalsCliOptions, overrides: string[]): Promise<void> {
@@ -116,7 +88,9 @@ async function generate(options: ProposalsCliOptions, overrides: string[]): Prom
   const log = (line: string) => process.stderr.write(`proposals: ${line}\n`);
   const eng = hasEngine() ? engine() : await startNodeEngine(options.adapter as AdapterChoice);
   log(`adapter ${describeAdapter(eng)}`);
-  const { fn, queries } = imageModel(config, weights, log);
+  const { fn, tensors } = loadFrameModel(config, weights);
+  log(`loaded ${tensors} tensors from ${weights}`);
+  const queries = config.model.decoder.numQueries;
   const settings = proposalSettingsFromConfig(config, maskSize);
   const proposalsPerVideo = settings.proposal.proposalsPerVideo ?? queries;
   const total = dataset.videos.filter((_, i) => i % shard.count === shard.index).length;

@@ -1,20 +1,14 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { loadYtvis } from '../../../pointvis/formats/index.js';
-import { ProposalStore, parseShard } from '../../../pointvis/proposals/index.js';
+import { parseShard } from '../../../pointvis/proposals/index.js';
 import {
-  type GroundTruthLookup,
   type PseudoScore,
-  type PseudoSummary,
   type PseudoVariant,
-  groundTruthFrom,
-  hasSegmentations,
-  loadPointAnnotations,
+  formatPseudoSummary,
+  loadGroundTruth,
+  makePseudoLabels,
   mergePseudoShards,
   parseLambda,
-  runPseudoLabels,
-  shardOutputPath,
-  summaryPath,
   writePseudoLabels,
 } from '../../../pointvis/pseudo/index.js';
 import { savePseudoStrips } from '../../../pointvis/viz/index.js';
@@ -42,23 +36,6 @@ interface PseudoCliOptions {
   adapter: string;
 }
 
-export function formatPseudoSummary(s: PseudoSummary, out: string): string {
-  const lines = [
-    `pseudo: wrote ${out} (${s.variant}, λ = ${s.lambda.join(',')}, score ${s.score}) and ${summaryPath(out)}`,
-    `videos ${s.videos} (${s.videos_without_proposals} without proposals); objects ${s.objects}: ` +
-      `${s.objects_labelled} labelled, ${s.objects_unmatched} unmatched, ${s.objects_without_points} without points`,
-    `object-frames labelled ${s.labelled_frames}; empty proposal masks ${s.empty_masks}; ` +
-      `labels removed where the object is absent or not annotated ${s.removed_frames}`,
-    s.miou === null
-      ? 'mIoU: no ground truth (give --gt, or points with segmentations)'
-      : `mIoU vs ground truth: ${(100 * s.miou).toFixed(2)} over ${s.iou_pairs} object-frames`,
-  ];
-  if (s.objects_without_points > 0) {
-    lines.push(`warning: ${s.objects_without_points} objects have points in no frame and were skipped`);
-  }
-  return lines.join('\n');
-}
-
 function positiveInteger(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${flag}: "${text}" is not a non-negative integer`);
@@ -74,45 +51,29 @@ async function run(options: PseudoCliOptions): Promise<void> {
   }
   const shard = parseShard(options.shard);
   const weights = parseLambda(options.lambda);
-  const { dataset: points, tracked } = loadPointAnnotations(options.points);
-  if (!tracked && options.variant !== 'pf') {
-    throw new Error(
-      `pseudo: ${options.points} has per-frame points (no tracks): match them per frame with --variant pf`,
-    );
-  }
-  let groundTruth: GroundTruthLookup | null = null;
-  let groundTruthFile: string | undefined;
-  if (options.gt !== undefined) {
-    groundTruth = groundTruthFrom(loadYtvis(options.gt), options.gt);
-    groundTruthFile = options.gt;
-  } else if (hasSegmentations(points)) {
-    groundTruth = groundTruthFrom(points, options.points);
-    groundTruthFile = options.points;
-  }
-  const store = new ProposalStore(options.proposals);
   const eng = hasEngine() ? engine() : await startNodeEngine(options.adapter as AdapterChoice);
   process.stderr.write(`pseudo: adapter ${describeAdapter(eng)}\n`);
-  const total = points.videos.filter((_, i) => i % shard.count === shard.index).length;
-  const progress = videoProgress('pseudo', total);
-  const result = await runPseudoLabels({
-    points,
+  let progress: ReturnType<typeof videoProgress> | null = null;
+  const result = await makePseudoLabels({
     pointsFile: options.points,
-    proposals: store,
-    proposalsSource: options.proposals,
-    groundTruth,
-    groundTruthFile,
+    proposalsDir: options.proposals,
+    out: options.out,
+    groundTruth: options.gt === undefined ? undefined : loadGroundTruth(options.gt),
     shard,
+    perFrameHint: 'match them per frame with --variant pf',
     variant: options.variant,
     weights,
     score: options.score,
     presence: options.presence,
     normalize: options.normalize,
     viscK: options.viscK === undefined ? undefined : positiveInteger(options.viscK, '--visc-k'),
-    onVideos: (done) => progress.tick(done, `${done} matched`),
+    onVideos: (done, total) => {
+      progress ??= videoProgress('pseudo', total);
+      progress.tick(done, `${done} matched`);
+    },
   });
-  progress.stop();
-  const out = shardOutputPath(options.out, shard);
-  writePseudoLabels(out, result);
+  (progress as ReturnType<typeof videoProgress> | null)?.stop();
+  const out = result.out;
   process.stdout.write(`${formatPseudoSummary(result.summary, out)}\n`);
   if (options.viz !== undefined) {
     const count = positiveInteger(options.vizVideos, '--viz-videos');

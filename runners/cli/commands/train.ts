@@ -1,31 +1,16 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { PointvisConfig } from '../../../model/config/index.js';
-import { criterionFromConfig, mask2formerFromConfig } from '../../../model/mask2former/index.js';
-import {
-  CategoryMap,
-  type FrameSampling,
-  type LoadedBatch,
-  type SampleSource,
-  YtvisMaskSource,
-  YtvisPointSource,
-  pseudoLabelSource,
-} from '../../../pointvis/data/index.js';
-import { loadYtvis } from '../../../pointvis/formats/index.js';
 import { loadConfigFile } from '../../../pointvis/io/config-file.js';
 import {
-  Mask2FormerMaskTask,
-  Mask2FormerPointTask,
-  PointBaselineCriterion,
-  type TrainTask,
+  type PointBaseline,
   TrainingSetupError,
-  checkClassCount,
-  frameRatioFilter,
+  type VideoSupervision,
+  checkVideoTrainingConfig,
   loadInitialWeights,
   loaderStream,
   resolveTrainData,
+  videoTraining,
 } from '../../../pointvis/train/index.js';
-import type { Mask2Former } from '../../../model/mask2former/index.js';
 import { describeAdapter } from '../../node/engine.js';
 import {
   type CommonTrainCliOptions,
@@ -35,23 +20,15 @@ import {
   trainingEngine,
 } from '../../node/train-session.js';
 
-type Baseline = 'visp' | 'visp-cineg';
-
 interface TrainCliOptions extends CommonTrainCliOptions {
   data?: string;
   frames?: string;
   pseudo?: string;
   points?: string;
-  baseline?: Baseline;
+  baseline?: PointBaseline;
 }
 
-/** What supervises the frames. */
-type Supervision =
-  | { kind: 'masks' }
-  | { kind: 'pseudo'; file: string; points?: string }
-  | { kind: 'points'; file: string; baseline: Baseline };
-
-function supervisionOf(options: TrainCliOptions): Supervision {
+function supervisionOf(options: TrainCliOptions): VideoSupervision {
   if (options.baseline !== undefined && options.points === undefined) {
     throw new TrainingSetupError('--baseline needs --points (the point annotations it trains on)');
   }
@@ -108,42 +85,18 @@ export function register(program: Command): void {
     async (overrides: string[], options: TrainCliOptions) => {
       const supervision = supervisionOf(options);
       const config = loadConfigFile(options.config, overrides);
-      if (config.task !== 'video-instance' || config.video === null) {
-        throw new TrainingSetupError(
-          `${options.config} is a '${config.task}' config; train needs a 'video-instance' (MinVIS) config (use pointvis pretrain for images)`,
-        );
-      }
-      if (config.video.samplingFrameNum !== 1) {
-        throw new TrainingSetupError(
-          `video.samplingFrameNum is ${config.video.samplingFrameNum}; MinVIS trains on single frames (1)`,
-        );
-      }
+      checkVideoTrainingConfig(config, options.config);
       const keepCheckpoints = parseKeepCheckpoints(options.keepCheckpoints);
       const paths = resolveTrainData(config, options, { data: '--data', frames: '--frames' });
-      const videos = loadYtvis(paths.annotations);
-      const categories = new CategoryMap(videos.categories, paths.annotations);
-      checkClassCount(categories, config, paths.annotations);
-      const common = {
-        frameRoot: paths.frames,
-        categories,
-        frameSampling: (config.datasets.filterEmptyAnnotations ? 'non-empty' : 'all') as FrameSampling,
-        keepFrames: frameRatioFilter(videos.videos, config.video.samplingFrameRatio) ?? undefined,
-      };
-      const source: SampleSource =
-        supervision.kind === 'masks'
-          ? new YtvisMaskSource({ ...common, annotations: { dataset: videos, file: paths.annotations } })
-          : supervision.kind === 'pseudo'
-            ? pseudoLabelSource({
-                ...common,
-                annotations: supervision.file,
-                pointAnnotations: supervision.points,
-              })
-            : new YtvisPointSource({ ...common, annotations: supervision.file });
       const eng = await trainingEngine(options.adapter);
+      const { model, task, source, describe, warnings } = videoTraining(config, {
+        dataFile: paths.annotations,
+        framesRoot: paths.frames,
+        supervision,
+      });
       const log = (line: string) => process.stderr.write(`train: ${line}\n`);
-      const what = supervision.kind === 'points' ? `${supervision.baseline} points` : supervision.kind;
-      log(`adapter ${describeAdapter(eng)}; ${source.size} training frames (${what})`);
-      const model = mask2formerFromConfig(config);
+      log(`adapter ${describeAdapter(eng)}; ${source.size} training frames (${describe})`);
+      for (const warning of warnings) log(`warning: ${warning}`);
       const weights = options.init ?? config.model.weights;
       if (options.resume) log('weights come from the last checkpoint (--resume)');
       else if (weights === null) log('no --init and model.weights is null: training from a random init');
@@ -152,7 +105,7 @@ export function register(program: Command): void {
       const result = await runTrainSession(
         {
           config,
-          task: taskFor(supervision, model, config),
+          task,
           data: loaderStream(source, config),
           outDir: options.out,
           resume: options.resume,
@@ -169,23 +122,4 @@ export function register(program: Command): void {
       if (result.interrupted) process.exitCode = 130;
     },
   );
-}
-
-function taskFor(
-  supervision: Supervision,
-  model: Mask2Former,
-  config: PointvisConfig,
-): TrainTask<LoadedBatch> {
-  if (supervision.kind !== 'points') return new Mask2FormerMaskTask(model, criterionFromConfig(config));
-  const { loss } = config;
-  const criterion = new PointBaselineCriterion({
-    numClasses: config.model.numClasses,
-    classWeight: loss.classWeight,
-    maskWeight: loss.maskWeight,
-    noObjectWeight: loss.noObjectWeight,
-    deepSupervision: loss.deepSupervision,
-    classCost: loss.matcher.classCost,
-    maskCost: loss.matcher.maskCost,
-  });
-  return new Mask2FormerPointTask(model, criterion, supervision.baseline === 'visp-cineg');
 }

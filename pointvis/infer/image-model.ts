@@ -1,0 +1,38 @@
+/**
+ * A trained Mask2Former as MinVIS's per-frame function (inference mode, queries' embeddings for
+ * tracking). `pointvis infer`, `proposals`, `selftrain` and `run` load their models here.
+ */
+import type { Tensor } from '../../engine/index.js';
+import type { PointvisConfig } from '../../model/config/index.js';
+import { type Mask2Former, mask2formerFromConfig } from '../../model/mask2former/index.js';
+import type { FrameOutputs, ImageModelFn } from '../../model/minvis/index.js';
+import { loadWeightsFile } from '../io/checkpoint-file.js';
+
+/** The model's per-frame outputs MinVIS needs (call `model.eval()` first for inference). */
+export function frameModelFn(model: Mask2Former): ImageModelFn {
+  return (frames: Tensor): FrameOutputs => {
+    const out = model.forward(frames);
+    return { predLogits: out.predLogits, predMasks: out.predMasks, queryEmbeddings: out.queryEmbeddings };
+  };
+}
+
+export interface LoadedFrameModel {
+  fn: ImageModelFn;
+  model: Mask2Former;
+  /** Tensors loaded from the weights file. */
+  tensors: number;
+  dispose(): void;
+}
+
+/** The config's Mask2Former with `weights` loaded strictly, in eval mode. */
+export function loadFrameModel(config: PointvisConfig, weights: string): LoadedFrameModel {
+  const model = mask2formerFromConfig(config);
+  try {
+    const loaded = loadWeightsFile(weights, model, { strict: true });
+    model.eval();
+    return { fn: frameModelFn(model), model, tensors: loaded.loaded.length, dispose: () => model.dispose() };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}

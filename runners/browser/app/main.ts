@@ -1,0 +1,4 @@
+/** The browser app's entry point (bundled by runners/browser/build.ts into app.js). */
+import { App } from './app';
+
+void new App().start();
