@@ -65,7 +65,8 @@ export function readMetricsLog(dir: string): Records {
 /** total_loss and the headline loss terms (not the decoder layers' `_k` copies). */
 export function lossSeries(records: Records): Series[] {
   const names = new Set<string>(['total_loss']);
-  for (const r of records) for (const k of Object.keys(r)) if (k.startsWith('loss_') && !/_\d+$/.test(k)) names.add(k);
+  for (const r of records)
+    for (const k of Object.keys(r)) if (k.startsWith('loss_') && !/_\d+$/.test(k)) names.add(k);
   return [...names].map((name) => ({
     name,
     points: records.filter((r) => typeof r[name] === 'number').map((r) => [r.iteration!, r[name]!] as const),
@@ -80,7 +81,13 @@ export async function drawFigures(
   evaluation: (model: string) => ModelEvaluation | null,
 ): Promise<FigureIndex> {
   const dir = ctx.layout.figures;
-  const index: FigureIndex = { loss: [], apCurves: null, apFinal: null, pseudoStrips: [], predictionStrips: [] };
+  const index: FigureIndex = {
+    loss: [],
+    apCurves: null,
+    apFinal: null,
+    pseudoStrips: [],
+    predictionStrips: [],
+  };
   const runs = trainingRuns(ctx, plan);
   for (const run of runs) {
     const records = readMetricsLog(run.dir);
@@ -138,7 +145,13 @@ export async function drawFigures(
   ];
   for (const { label, file } of pseudoFiles) {
     if (count === 0 || !existsSync(file)) continue;
-    const files = savePseudoStrips(loadYtvis(file), framesRoot, join(dir, 'pseudo', safeName(label)), count, file);
+    const files = savePseudoStrips(
+      loadYtvis(file),
+      framesRoot,
+      join(dir, 'pseudo', safeName(label)),
+      count,
+      file,
+    );
     index.pseudoStrips.push({ label, files });
   }
   for (const model of plan.figureModels) {

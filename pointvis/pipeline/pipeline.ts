@@ -84,7 +84,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const timings: StageTiming[] = stages.map((s) => {
     if (result.ran.includes(s.id)) return { id: s.id, status: 'ran', seconds: result.seconds.get(s.id)! };
     if (result.skipped.includes(s.id)) {
-      return { id: s.id, status: 'skipped (finished before)', seconds: readMarker(layout, s.id)?.seconds ?? null };
+      return {
+        id: s.id,
+        status: 'skipped (finished before)',
+        seconds: readMarker(layout, s.id)?.seconds ?? null,
+      };
     }
     return { id: s.id, status: 'not run', seconds: null };
   });
@@ -109,6 +113,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     figures,
   });
   writeFileAtomic(layout.report, report);
+  options.onLog?.(
+    `report ${layout.report}; ${figures.loss.length} loss curves and the other figures in ${layout.figures}`,
+  );
   return {
     reportFile: layout.report,
     interrupted: result.interrupted,

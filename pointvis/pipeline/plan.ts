@@ -194,7 +194,11 @@ export function planExperiments(config: RunConfig): ExperimentPlan {
         supervision: `${lambda(full)} + ${rounds} round${rounds > 1 ? 's' : ''}`,
       });
     }
-    table2 = { scheme: s, full: { label: 'Fully supervised (upper bound)', model: gt(), supervision: 'M' }, steps };
+    table2 = {
+      scheme: s,
+      full: { label: 'Fully supervised (upper bound)', model: gt(), supervision: 'M' },
+      steps,
+    };
   }
 
   let table4: Table4Plan | null = null;
@@ -219,8 +223,16 @@ export function planExperiments(config: RunConfig): ExperimentPlan {
       ratios,
       rows: [
         { label: 'Fully supervised (masks)', matching: '-', models: ratios.map((r) => gt(r)) },
-        { label: `PointVIS (PF, ${s})`, matching: 'per-frame', models: ratios.map((r) => pseudoModel(s, full, 'pf', r)) },
-        { label: `PointVIS (${s})`, matching: 'spatio-temporal', models: ratios.map((r) => pseudoModel(s, full, 'pointvis', r)) },
+        {
+          label: `PointVIS (PF, ${s})`,
+          matching: 'per-frame',
+          models: ratios.map((r) => pseudoModel(s, full, 'pf', r)),
+        },
+        {
+          label: `PointVIS (${s})`,
+          matching: 'spatio-temporal',
+          models: ratios.map((r) => pseudoModel(s, full, 'pointvis', r)),
+        },
       ],
     };
   }
@@ -230,7 +242,9 @@ export function planExperiments(config: RunConfig): ExperimentPlan {
     ...(table2 ? table2.steps.map((r) => r.model).filter((m) => pseudo.items.some((p) => p.key === m)) : []),
     ...(table1 ? table1.points.map((r) => pseudoKey('pointvis', pointsKey(r.scheme, 1), full)) : []),
   ];
-  const figureModels = table1 ? [table1.full.model, ...table1.points.map((r) => r.model)] : models.slice(0, 3);
+  const figureModels = table1
+    ? [table1.full.model, ...table1.points.map((r) => r.model)]
+    : models.slice(0, 3);
   return {
     points: points.items,
     pseudo: pseudo.items,

@@ -101,7 +101,9 @@ function metadata(input: ReportInput): string {
     `- Wall time: ${duration(total)} over the stages (this session ${duration(input.sessionSeconds)})`,
   ];
   if (input.interrupted !== null) {
-    lines.push(`- **Interrupted** in stage \`${input.interrupted}\`: this report is partial; continue with \`--resume\`.`);
+    lines.push(
+      `- **Interrupted** in stage \`${input.interrupted}\`: this report is partial; continue with \`--resume\`.`,
+    );
   }
   return lines.join('\n');
 }
@@ -124,7 +126,7 @@ export function renderReport(input: ReportInput): string {
     out.push(
       '## Table 1: full masks vs points',
       '',
-      'PointVIS with self-training, as in the paper; in brackets: retention (value / fully supervised value).',
+      `PointVIS ${input.config.selfTraining.rounds > 0 ? 'with self-training, as in the paper' : 'without self-training (selfTraining.rounds is 0)'}; in brackets: retention (value / fully supervised value).`,
       '',
       table(
         ['Model', 'Sup.', ...TABLE_METRICS],
@@ -187,7 +189,9 @@ export function renderReport(input: ReportInput): string {
           t6.rows[i]!.matching,
           ...r.values.map((v, j) => {
             const ref = full.values[j] ?? null;
-            return i === 0 || v === null || ref === null || !(ref > 0) ? num(v) : `${num(v)} (${pct(v / ref)})`;
+            return i === 0 || v === null || ref === null || !(ref > 0)
+              ? num(v)
+              : `${num(v)} (${pct(v / ref)})`;
           }),
         ]),
       ),
@@ -205,7 +209,14 @@ export function renderReport(input: ReportInput): string {
       input.pseudo.map(({ label, summary: s }) =>
         s === null
           ? [label, '-', '-', '-', 'not run', 'n/a']
-          : [label, s.variant, s.lambda.join(','), s.score, `${s.objects_labelled}/${s.objects}`, s.miou === null ? 'n/a' : (100 * s.miou).toFixed(1)],
+          : [
+              label,
+              s.variant,
+              s.lambda.join(','),
+              s.score,
+              `${s.objects_labelled}/${s.objects}`,
+              s.miou === null ? 'n/a' : (100 * s.miou).toFixed(1),
+            ],
       ),
     ),
     '',
@@ -217,7 +228,10 @@ export function renderReport(input: ReportInput): string {
     '',
     'Novel: video categories with no image category of the same name; each column is the YouTube-VIS AP over that subset of categories.',
     '',
-    table(['Model', 'All', 'Shared', 'Novel'], split.map((r) => [r.model, num(r.all), num(r.shared), num(r.novel)])),
+    table(
+      ['Model', 'All', 'Shared', 'Novel'],
+      split.map((r) => [r.model, num(r.all), num(r.shared), num(r.novel)]),
+    ),
     '',
   );
   checks.push(novelCheck(input.data.novelCategoryIds.length, split));

@@ -58,15 +58,27 @@ function withRetention(row: MetricRow, reference: VisMetrics | null): RetentionR
 }
 
 /** Table 1: the fully supervised model, then each point scheme with its retention. */
-export function table1Rows(plan: NonNullable<ExperimentPlan['table1']>, lookup: MetricsLookup): RetentionRow[] {
+export function table1Rows(
+  plan: NonNullable<ExperimentPlan['table1']>,
+  lookup: MetricsLookup,
+): RetentionRow[] {
   const full = rowOf(plan.full, lookup);
-  return [{ ...full, retention: null }, ...plan.points.map((r) => withRetention(rowOf(r, lookup), full.metrics))];
+  return [
+    { ...full, retention: null },
+    ...plan.points.map((r) => withRetention(rowOf(r, lookup), full.metrics)),
+  ];
 }
 
 /** Table 2: the upper bound, then the ablation steps in the paper's order (with retention). */
-export function table2Rows(plan: NonNullable<ExperimentPlan['table2']>, lookup: MetricsLookup): RetentionRow[] {
+export function table2Rows(
+  plan: NonNullable<ExperimentPlan['table2']>,
+  lookup: MetricsLookup,
+): RetentionRow[] {
   const full = rowOf(plan.full, lookup);
-  return [{ ...full, retention: null }, ...plan.steps.map((r) => withRetention(rowOf(r, lookup), full.metrics))];
+  return [
+    { ...full, retention: null },
+    ...plan.steps.map((r) => withRetention(rowOf(r, lookup), full.metrics)),
+  ];
 }
 
 function ap(row: MetricRow): number | null {
@@ -106,18 +118,30 @@ export function retentionChecks(
     const target = `PointVIS (${scheme}) keeps ≥ ${(100 * min).toFixed(0)}% of the fully supervised AP`;
     const index = plan?.points.findIndex((r) => r.scheme === scheme) ?? -1;
     if (rows === null || index < 0) {
-      return { target, status: 'NOT RUN' as const, detail: `${scheme} is not in experiments.table1Schemes (or Table 1 is off)` };
+      return {
+        target,
+        status: 'NOT RUN' as const,
+        detail: `${scheme} is not in experiments.table1Schemes (or Table 1 is off)`,
+      };
     }
     const row = rows[index + 1]!;
     const full = rows[0]!;
     const value = ap(row);
     const reference = ap(full);
     if (value === null || reference === null) {
-      return { target, status: 'NOT RUN' as const, detail: `missing AP (${value === null ? row.label : full.label})` };
+      return {
+        target,
+        status: 'NOT RUN' as const,
+        detail: `missing AP (${value === null ? row.label : full.label})`,
+      };
     }
     const r = retention(value, reference);
     if (r === null) {
-      return { target, status: 'FAIL' as const, detail: `the fully supervised AP is ${fmt(reference)}: retention undefined` };
+      return {
+        target,
+        status: 'FAIL' as const,
+        detail: `the fully supervised AP is ${fmt(reference)}: retention undefined`,
+      };
     }
     return {
       target,
@@ -161,7 +185,11 @@ export function novelCheck(novelCategories: number, rows: readonly SplitRow[]): 
   }
   const reported = rows.filter((r) => r.novel !== null).length;
   return reported > 0
-    ? { target, status: 'PASS', detail: `${novelCategories} novel categories, AP reported for ${reported} models` }
+    ? {
+        target,
+        status: 'PASS',
+        detail: `${novelCategories} novel categories, AP reported for ${reported} models`,
+      }
     : { target, status: 'NOT RUN', detail: 'the validation videos hold no object of a novel category' };
 }
 

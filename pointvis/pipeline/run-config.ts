@@ -145,7 +145,8 @@ function schemeIssue(name: string, path: (string | number)[]): Issue[] {
 }
 
 function lambdaIssues(values: number[], path: string): Issue[] {
-  if (values.length !== 3) return [{ path: [path], message: `is λ1, λ2, λ3: 3 numbers, got ${values.length}` }];
+  if (values.length !== 3)
+    return [{ path: [path], message: `is λ1, λ2, λ3: 3 numbers, got ${values.length}` }];
   return values.some((v) => v < 0) ? [{ path: [path], message: 'weights must be ≥ 0' }] : [];
 }
 
@@ -199,14 +200,16 @@ export const runConfigSchema: ObjectSchema<RunConfigFields> = obj<RunConfigField
     positive: oneOf(['random', 'dt'] as const, 'positives: uniform or distance-transform maximum'),
     negative: oneOf(['inbox', 'outbox'] as const, 'negatives: in the box or outside it'),
   }),
-  proposals: obj<RunConfig['proposals']>(
-    { maskSize: str('frame, native or HxW') },
-    (p) => (MASK_SIZE.test(p.maskSize) ? [] : [{ path: ['maskSize'], message: `"${p.maskSize}" is not frame, native or HxW` }]),
+  proposals: obj<RunConfig['proposals']>({ maskSize: str('frame, native or HxW') }, (p) =>
+    MASK_SIZE.test(p.maskSize)
+      ? []
+      : [{ path: ['maskSize'], message: `"${p.maskSize}" is not frame, native or HxW` }],
   ),
-  matcher: obj<RunConfig['matcher']>(
-    { ann: list(num()), annCineg: list(num()), full: list(num()) },
-    (m) => [...lambdaIssues(m.ann, 'ann'), ...lambdaIssues(m.annCineg, 'annCineg'), ...lambdaIssues(m.full, 'full')],
-  ),
+  matcher: obj<RunConfig['matcher']>({ ann: list(num()), annCineg: list(num()), full: list(num()) }, (m) => [
+    ...lambdaIssues(m.ann, 'ann'),
+    ...lambdaIssues(m.annCineg, 'annCineg'),
+    ...lambdaIssues(m.full, 'full'),
+  ]),
   selfTraining: obj<{ rounds: number }>({ rounds: nonNegativeInt('self-training rounds (0: none)') }),
   experiments: obj<RunConfig['experiments']>(
     {
@@ -232,9 +235,8 @@ export const runConfigSchema: ObjectSchema<RunConfigFields> = obj<RunConfigField
   ),
   targets: obj<RunConfig['targets']>({
     retention: list(
-      obj<{ scheme: string; min: number }>(
-        { scheme: str(), min: num({ min: 0 }) },
-        (r) => schemeIssue(r.scheme, ['scheme']),
+      obj<{ scheme: string; min: number }>({ scheme: str(), min: num({ min: 0 }) }, (r) =>
+        schemeIssue(r.scheme, ['scheme']),
       ),
     ),
   }),

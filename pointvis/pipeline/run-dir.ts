@@ -33,7 +33,10 @@ function firstDifference(a: unknown, b: unknown, path: string[] = []): string | 
   if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && !Array.isArray(a)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [...path, k]);
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [
+        ...path,
+        k,
+      ]);
       if (d !== null) return d;
     }
   }
@@ -49,7 +52,9 @@ export function checkRunDir(layout: RunLayout, resume: boolean): void {
     );
   }
   if (resume && !existsSync(layout.runConfig)) {
-    throw new RunDirError(`cannot resume: ${layout.runConfig} does not exist (no run was started in ${layout.root})`);
+    throw new RunDirError(
+      `cannot resume: ${layout.runConfig} does not exist (no run was started in ${layout.root})`,
+    );
   }
 }
 

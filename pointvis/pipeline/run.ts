@@ -69,7 +69,15 @@ export function planStages(ctx: RunContext, plan: ExperimentPlan): Stage[] {
       return { detail: outcome, interrupted: outcome.interrupted };
     });
     add(`evaluate:${spec.key}`, () =>
-      done(evaluateStage(ctx, spec.key, selftrainWeights(ctx, spec), ctx.selfTrainingConfig(), figures.has(spec.key))),
+      done(
+        evaluateStage(
+          ctx,
+          spec.key,
+          selftrainWeights(ctx, spec),
+          ctx.selfTrainingConfig(),
+          figures.has(spec.key),
+        ),
+      ),
     );
   }
   return stages;
@@ -105,7 +113,12 @@ export async function runStages(ctx: RunContext, stages: readonly Stage[]): Prom
       result.interrupted = stage.id;
       return result;
     }
-    writeMarker(ctx.layout, { id: stage.id, seconds, finishedAt: new Date().toISOString(), detail: run.detail });
+    writeMarker(ctx.layout, {
+      id: stage.id,
+      seconds,
+      finishedAt: new Date().toISOString(),
+      detail: run.detail,
+    });
     result.seconds.set(stage.id, seconds);
     result.ran.push(stage.id);
     ctx.hooks.onStage?.({ ...event, status: 'done', seconds });

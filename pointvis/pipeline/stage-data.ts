@@ -29,7 +29,13 @@ export interface DataInfo {
   /** Video category ids whose name is among the image categories' / is not. */
   sharedCategoryIds: number[];
   novelCategoryIds: number[];
-  counts: { images: number; trainVideos: number; validVideos: number; trainFrames: number; validFrames: number };
+  counts: {
+    images: number;
+    trainVideos: number;
+    validVideos: number;
+    trainFrames: number;
+    validFrames: number;
+  };
 }
 
 export class PipelineDataError extends Error {
@@ -67,7 +73,8 @@ export function splitCategories(
 }
 
 function checkFiles(files: DataFiles, what: string): void {
-  if (!existsSync(files.annotations)) throw new PipelineDataError(`${what}: ${files.annotations} does not exist`);
+  if (!existsSync(files.annotations))
+    throw new PipelineDataError(`${what}: ${files.annotations} does not exist`);
   if (!existsSync(files.root) || !statSync(files.root).isDirectory()) {
     throw new PipelineDataError(`${what}: the frames folder ${files.root} does not exist`);
   }
@@ -114,7 +121,11 @@ export function prepareData(config: RunConfig, layout: RunLayout, log: (line: st
   const files =
     synth !== null
       ? generate(synth, layout, log)
-      : { images: config.data.images!, trainVideos: config.data.trainVideos!, validVideos: config.data.validVideos! };
+      : {
+          images: config.data.images!,
+          trainVideos: config.data.trainVideos!,
+          validVideos: config.data.validVideos!,
+        };
   checkFiles(files.images, 'data.images');
   checkFiles(files.trainVideos, 'data.trainVideos');
   checkFiles(files.validVideos, 'data.validVideos');

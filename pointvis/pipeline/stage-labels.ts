@@ -40,10 +40,16 @@ function proposalSettings(image: PointvisConfig, video: PointvisConfig, maskSize
 
 export async function proposalsStage(ctx: RunContext): Promise<{ videos: number; reused: number }> {
   const image = ctx.imageConfig();
-  const settings = proposalSettings(image, ctx.videoConfig(), parseMaskSize(ctx.config.proposals.maskSize, 'proposals.maskSize'));
+  const settings = proposalSettings(
+    image,
+    ctx.videoConfig(),
+    parseMaskSize(ctx.config.proposals.maskSize, 'proposals.maskSize'),
+  );
   const model = loadFrameModel(image, ctx.layout.pretrainWeights);
   try {
-    ctx.log(`proposals: R = ${settings.proposal.proposalsPerVideo}, threshold ${settings.proposal.threshold}`);
+    ctx.log(
+      `proposals: R = ${settings.proposal.proposalsPerVideo}, threshold ${settings.proposal.threshold}`,
+    );
     const result = await runProposals({
       dataset: loadYtvis(ctx.data.trainVideos.annotations),
       dataFile: ctx.data.trainVideos.annotations,
@@ -75,7 +81,9 @@ export async function pseudoStage(ctx: RunContext, spec: PseudoSpec): Promise<Ps
     onVideos: (done, total) => ctx.hooks.onVideos?.(`pseudo ${spec.key}`, done, total),
   });
   const miou = result.summary.miou === null ? 'n/a' : (100 * result.summary.miou).toFixed(1);
-  ctx.log(`pseudo ${spec.key}: ${result.summary.objects_labelled}/${result.summary.objects} objects labelled, mIoU ${miou}`);
+  ctx.log(
+    `pseudo ${spec.key}: ${result.summary.objects_labelled}/${result.summary.objects} objects labelled, mIoU ${miou}`,
+  );
   return result.summary;
 }
 
@@ -107,7 +115,13 @@ export async function selftrainStage(
       ctx.runTraining(
         {
           ...options,
-          periodic: trainingEvalHook(ctx, `selftrain ${spec.key}`, options.outDir, options.task.model, config),
+          periodic: trainingEvalHook(
+            ctx,
+            `selftrain ${spec.key}`,
+            options.outDir,
+            options.task.model,
+            config,
+          ),
         },
         `selftrain ${spec.key}`,
       ),

@@ -6,7 +6,13 @@
  * trainings are evaluated on the validation videos every that many iterations (AP curves).
  */
 import type { PointvisConfig } from '../../model/config/index.js';
-import { loaderStream, loadInitialWeights, imageTraining, trainRunState, videoTraining } from '../train/index.js';
+import {
+  loaderStream,
+  loadInitialWeights,
+  imageTraining,
+  trainRunState,
+  videoTraining,
+} from '../train/index.js';
 import type { VideoSupervision } from '../train/index.js';
 import type { RunContext } from './context';
 import type { TrainSpec } from './plan';
@@ -65,7 +71,10 @@ function supervisionOf(ctx: RunContext, spec: TrainSpec): VideoSupervision {
 export function trainingConfig(ctx: RunContext, spec: TrainSpec): PointvisConfig {
   if (spec.kind === 'gt' && spec.frameRatio < 1) {
     return ctx.videoConfig([
-      configLayer({ video: { samplingFrameRatio: spec.frameRatio } }, `run (${spec.key}: frames ${spec.frameRatio})`),
+      configLayer(
+        { video: { samplingFrameRatio: spec.frameRatio } },
+        `run (${spec.key}: frames ${spec.frameRatio})`,
+      ),
     ]);
   }
   return ctx.videoConfig();
@@ -81,9 +90,13 @@ export async function videoTrainingStage(ctx: RunContext, spec: TrainSpec): Prom
     supervision: supervisionOf(ctx, spec),
   });
   try {
-    ctx.log(`train ${spec.key}: ${source.size} training frames (${describe}); ${config.solver.maxIter} iterations`);
+    ctx.log(
+      `train ${spec.key}: ${source.size} training frames (${describe}); ${config.solver.maxIter} iterations`,
+    );
     if (state === 'none') {
-      ctx.log(`train ${spec.key}: ${loadInitialWeights(model, ctx.layout.pretrainWeights, 'the pretrained image model')}`);
+      ctx.log(
+        `train ${spec.key}: ${loadInitialWeights(model, ctx.layout.pretrainWeights, 'the pretrained image model')}`,
+      );
     }
     const result = await ctx.runTraining(
       {

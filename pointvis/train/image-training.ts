@@ -3,7 +3,11 @@
  * with full masks. `pointvis pretrain` and `pointvis run` build their image trainings here.
  */
 import type { PointvisConfig } from '../../model/config/index.js';
-import { type Mask2Former, criterionFromConfig, mask2formerFromConfig } from '../../model/mask2former/index.js';
+import {
+  type Mask2Former,
+  criterionFromConfig,
+  mask2formerFromConfig,
+} from '../../model/mask2former/index.js';
 import { CocoSource, type LoadedBatch } from '../data/index.js';
 import { checkClassCount } from './data-setup.js';
 import { TrainingSetupError } from './errors.js';

@@ -83,7 +83,9 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
   const solver = config.solver;
   checkPeriods(solver.maxIter, solver.logPeriod, solver.checkpointPeriod);
   if (options.periodic && !(Number.isSafeInteger(options.periodic.every) && options.periodic.every >= 1)) {
-    throw new TrainingSetupError(`periodic.every is ${options.periodic.every}; it must be a positive integer`);
+    throw new TrainingSetupError(
+      `periodic.every is ${options.periodic.every}; it must be a positive integer`,
+    );
   }
   const log = options.onLog ?? (() => {});
   const model = task.model;
@@ -113,7 +115,8 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
       log(`nothing to do: iteration ${state.iteration} ≥ maxIter ${solver.maxIter}`);
       // A run stopped between its last checkpoint and model_final still ends with model_final.
       const final = join(outDir, FINAL_MODEL_FILE);
-      if (state.lastCheckpoint && !existsSync(final)) writeFileAtomic(final, readFileSync(state.lastCheckpoint));
+      if (state.lastCheckpoint && !existsSync(final))
+        writeFileAtomic(final, readFileSync(state.lastCheckpoint));
       return result(state, false);
     }
     stream = options.data(state.dataState);

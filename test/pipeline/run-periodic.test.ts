@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrainingSetupError, train } from '../../pointvis/train/index.js';
 import { useEngine } from '../util/engine.js';
-import { TinyMaskNet, TinyTask, makeDataset, openStream, parameterValues, tinyConfig } from './trainer-fixtures.js';
+import {
+  TinyMaskNet,
+  TinyTask,
+  makeDataset,
+  openStream,
+  parameterValues,
+  tinyConfig,
+} from './trainer-fixtures.js';
 
 const dirs: string[] = [];
 const freshDir = () => {
@@ -58,7 +65,9 @@ describe('trainer periodic hook', () => {
     expect(hooked.afterwards).toBe(true);
     const plain = await run();
     for (const [name, values] of plain.params) {
-      expect(Buffer.from(hooked.params.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(true);
+      expect(Buffer.from(hooked.params.get(name)!.buffer).equals(Buffer.from(values.buffer)), name).toBe(
+        true,
+      );
     }
   });
 

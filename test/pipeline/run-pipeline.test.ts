@@ -127,9 +127,9 @@ describe('pointvis run', () => {
     );
     expect(second.interrupted).toBeNull();
     expect(resumed.filter((e) => e.status === 'skipped').map((e) => e.id)).toEqual(finishedBefore);
-    expect(resumedLogs.some((l) => /^train gt: resumed from .*model_0000000\.safetensors at iteration 0/.test(l))).toBe(
-      true,
-    );
+    expect(
+      resumedLogs.some((l) => /^train gt: resumed from .*model_0000000\.safetensors at iteration 0/.test(l)),
+    ).toBe(true);
     expect(second.ran).toEqual(
       expect.arrayContaining(['train:gt', 'evaluate:gt', 'selftrain:st1-pointvis-P1-l5-5-2']),
     );
@@ -163,7 +163,9 @@ describe('pointvis run', () => {
       expect(report).toContain(row);
     }
     // Every pseudo-label stage has a measured mIoU (the ground truth is the training videos).
-    const miou = [...report.matchAll(/^\| (\S+(?: round 1 \(confidence\))?) \| (?:pointvis|pf) \|.*\| (\S+) \|$/gm)];
+    const miou = [
+      ...report.matchAll(/^\| (\S+(?: round 1 \(confidence\))?) \| (?:pointvis|pf) \|.*\| (\S+) \|$/gm),
+    ];
     expect(miou.length).toBe(4);
     for (const m of miou) expect(Number(m[2])).toBeGreaterThanOrEqual(0);
     // P1N1 is not in this micro run's Table 1: its target says so instead of passing.
@@ -174,7 +176,10 @@ describe('pointvis run', () => {
     for (const link of links) expect(existsSync(join(out, link)), link).toBe(true);
 
     // Novel categories by name agree with the generator's own record.
-    const data = readJsonFile(join(out, 'data/data.json')) as { sharedCategoryIds: number[]; novelCategoryIds: number[] };
+    const data = readJsonFile(join(out, 'data/data.json')) as {
+      sharedCategoryIds: number[];
+      novelCategoryIds: number[];
+    };
     const meta = readJsonFile(join(out, 'data/synth/meta.json')) as SynthMeta;
     expect(data.sharedCategoryIds).toEqual(meta.sharedCategoryIds);
     expect(data.novelCategoryIds).toEqual(meta.novelCategoryIds);
@@ -202,13 +207,24 @@ describe('pointvis run', () => {
     );
     const empty = join(dir, 'empty');
     mkdirSync(empty);
-    await expect(cli(['run', '--out', empty, '--resume'])).rejects.toThrow(/cannot resume: .*run-config\.yaml does not exist/);
-    await expect(cli(['run', '--config', configFile, '--out', out, '--resume', 'seeds.points=5'])).rejects.toThrow(
-      /the run config differs from the one .* started with \(at seeds\.points\)/,
+    await expect(cli(['run', '--out', empty, '--resume'])).rejects.toThrow(
+      /cannot resume: .*run-config\.yaml does not exist/,
     );
     await expect(
-      cli(['run', '--config', configFile, '--out', join(dir, 'new'), 'videoModel.overrides.solver.maxIterr=1']),
-    ).rejects.toThrow(/videoModel: command line \(videoModel\.overrides\.solver\.maxIterr=1\): solver\.maxIterr: unknown key/);
+      cli(['run', '--config', configFile, '--out', out, '--resume', 'seeds.points=5']),
+    ).rejects.toThrow(/the run config differs from the one .* started with \(at seeds\.points\)/);
+    await expect(
+      cli([
+        'run',
+        '--config',
+        configFile,
+        '--out',
+        join(dir, 'new'),
+        'videoModel.overrides.solver.maxIterr=1',
+      ]),
+    ).rejects.toThrow(
+      /videoModel: command line \(videoModel\.overrides\.solver\.maxIterr=1\): solver\.maxIterr: unknown key/,
+    );
     expect(existsSync(join(dir, 'new'))).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import {
   type MetricsLookup,
   type RunConfig,
   ablationOrderChecks,
+  checkModelConfigs,
   loadRunConfig,
   novelCheck,
   planExperiments,
@@ -31,14 +32,28 @@ afterAll(() => {
 
 function metrics(AP: number): VisMetrics {
   // Other metrics follow AP so a row's cells are recognisable.
-  return { AP, AP50: AP + 20, AP75: AP + 5, APs: -1, APm: -1, APl: -1, AR1: AP - 5, AR10: AP + 3, AR100: AP + 3 };
+  return {
+    AP,
+    AP50: AP + 20,
+    AP75: AP + 5,
+    APs: -1,
+    APm: -1,
+    APl: -1,
+    AR1: AP - 5,
+    AR10: AP + 3,
+    AR100: AP + 3,
+  };
 }
 
 /** A lookup over hand-made AP values by model key (missing key: not evaluated). */
 function lookupOf(aps: Record<string, number>, novel: Record<string, number> = {}): MetricsLookup {
   return (model) =>
     model in aps
-      ? { all: metrics(aps[model]!), shared: metrics(aps[model]!), novel: model in novel ? metrics(novel[model]!) : null }
+      ? {
+          all: metrics(aps[model]!),
+          shared: metrics(aps[model]!),
+          novel: model in novel ? metrics(novel[model]!) : null,
+        }
       : null;
 }
 
@@ -73,13 +88,17 @@ describe('retention and targets', () => {
     ]);
     // 54 / 60 = 90% ≥ 85%; 53.9 / 60 = 89.8% < 90%.
     expect(low.map((c) => c.status)).toEqual(['PASS', 'FAIL']);
-    const missing = retentionChecks(table1Rows(t1, lookupOf({ gt: 60, [p1!]: 54 })), t1, [{ scheme: 'P1N1', min: 0.9 }]);
+    const missing = retentionChecks(table1Rows(t1, lookupOf({ gt: 60, [p1!]: 54 })), t1, [
+      { scheme: 'P1N1', min: 0.9 },
+    ]);
     expect(missing[0]!.status).toBe('NOT RUN');
     const zero = retentionChecks(table1Rows(t1, lookupOf({ gt: 0, [p1!]: 0, [p1n1!]: 0 })), t1, [
       { scheme: 'P1', min: 0.85 },
     ]);
     expect(zero[0]!.status).toBe('FAIL');
-    const notPlanned = retentionChecks(table1Rows(t1, lookupOf({ gt: 60 })), t1, [{ scheme: 'P5N5', min: 0.5 }]);
+    const notPlanned = retentionChecks(table1Rows(t1, lookupOf({ gt: 60 })), t1, [
+      { scheme: 'P5N5', min: 0.5 },
+    ]);
     expect(notPlanned[0]!.status).toBe('NOT RUN');
   });
 
@@ -229,7 +248,9 @@ describe('report.md', () => {
     expect(text).toContain('| Fully supervised | M | 61.6 | 81.6 | 66.6 | 56.6 | 64.6 |');
     expect(text).toContain('| PointVIS (P1, self-trained) | P1 | 53.9 (87.5%) |');
     // 50 / 61.6 = 81.2% < 90%.
-    expect(text).toMatch(/PointVIS \(P1N1\) keeps ≥ 90% of the fully supervised AP \| \*\*FAIL\*\* \| 81\.2%/);
+    expect(text).toMatch(
+      /PointVIS \(P1N1\) keeps ≥ 90% of the fully supervised AP \| \*\*FAIL\*\* \| 81\.2%/,
+    );
     expect(text).toContain('| VISP (P1) | points | 0.4 |');
     expect(text).toContain('| gt | 61.6 | 61.6 | 12.5 |');
     expect(text).toContain('| p | - | - | - | not run | n/a |');
@@ -262,6 +283,12 @@ describe('run config loading', () => {
     expect(c.videoModel.config).toBe(resolve('configs/pointvis/cpu-tiny.yaml'));
   });
 
+  it('the embedded default and its model configs load', () => {
+    const c = config();
+    expect(c.data.synth).toEqual({ preset: 'tiny', seed: 0, images: null, videos: null, frames: null });
+    expect(() => checkModelConfigs(c)).not.toThrow();
+  });
+
   it('names the file and key of every problem', () => {
     const dir = files({
       'both.yaml': `_base_: ${base}\ndata:\n  synth: {preset: tiny}\n  images: {annotations: i.json, root: i}\n`,
@@ -273,9 +300,15 @@ describe('run config loading', () => {
     expect(() => loadRunConfig(join(dir, 'none.yaml'))).toThrow(
       /data: no data: set synth .* \(missing: images, trainVideos, validVideos\)/,
     );
-    expect(() => loadRunConfig(join(dir, 'typo.yaml'))).toThrow(/typo\.yaml: seeds\.point: unknown key \(did you mean 'points'\?\)/);
-    expect(() => loadRunConfig(join(dir, 'over.yaml'))).toThrow(/over\.yaml: videoModel\.overrides: must be a mapping/);
-    expect(() => config(['experiments.tables=[1,3]'])).toThrow(/experiments\.tables\.1: 3 is not one of 1, 2, 4, 6/);
+    expect(() => loadRunConfig(join(dir, 'typo.yaml'))).toThrow(
+      /typo\.yaml: seeds\.point: unknown key \(did you mean 'points'\?\)/,
+    );
+    expect(() => loadRunConfig(join(dir, 'over.yaml'))).toThrow(
+      /over\.yaml: videoModel\.overrides: must be a mapping/,
+    );
+    expect(() => config(['experiments.tables=[1,3]'])).toThrow(
+      /experiments\.tables\.1: 3 is not one of 1, 2, 4, 6/,
+    );
     expect(() => config(['data.synth.frames=[5,2]'])).toThrow(/data\.synth\.frames: min 5 is above max 2/);
   });
 });

@@ -16,7 +16,9 @@ import { runTrainSession, trainingEngine } from '../../node/train-session.js';
 import { videoProgress } from './proposals.js';
 
 /** The embedded default: the synthetic tiny preset with the cpu-tiny models. */
-export const DEFAULT_RUN_CONFIG = fileURLToPath(new URL('../../../configs/run/report-tiny.yaml', import.meta.url));
+export const DEFAULT_RUN_CONFIG = fileURLToPath(
+  new URL('../../../configs/run/report-tiny.yaml', import.meta.url),
+);
 
 interface RunCliOptions {
   config?: string;
@@ -26,17 +28,23 @@ interface RunCliOptions {
   adapter: string;
 }
 
+/** "0.4 s" under a minute, else "3m05s". */
+function took(seconds: number | undefined): string {
+  if (seconds === undefined) return '--';
+  return seconds < 60 ? `${seconds.toFixed(1)} s` : formatDuration(seconds);
+}
+
 function stageLine(e: StageEvent): string {
   const at = `run [${e.index}/${e.total}] ${e.id}`;
   switch (e.status) {
     case 'start':
       return `${at} ...`;
     case 'done':
-      return `${at} done in ${formatDuration(e.seconds ?? null)}`;
+      return `${at} done in ${took(e.seconds)}`;
     case 'skipped':
       return `${at} skipped (finished before)`;
     case 'interrupted':
-      return `${at} interrupted after ${formatDuration(e.seconds ?? null)}: continue with --resume`;
+      return `${at} interrupted after ${took(e.seconds)}: continue with --resume`;
   }
 }
 
@@ -83,7 +91,11 @@ export function register(program: Command): void {
       'continue the run in --out: finished stages are skipped, a half-done training continues from its last checkpoint',
     )
     .option('--studies', 'add Table 4 (point schemes) and Table 6 (subsampled frames, per-frame matching)')
-    .option('--adapter <kind>', 'auto | hardware | swiftshader | gles', process.env.POINTVIS_ADAPTER ?? 'auto')
+    .option(
+      '--adapter <kind>',
+      'auto | hardware | swiftshader | gles',
+      process.env.POINTVIS_ADAPTER ?? 'auto',
+    )
     .addHelpText(
       'after',
       '\nThe run directory holds run-config.yaml, stages/ (completion markers), data/, points/, pretrain/, ' +
@@ -99,7 +111,9 @@ export function register(program: Command): void {
         // Every config problem before the engine starts.
         checkModelConfigs(config);
       } else if (extra.length > 0) {
-        throw new Error('run: overrides and --studies on --resume need --config (the config the run started with)');
+        throw new Error(
+          'run: overrides and --studies on --resume need --config (the config the run started with)',
+        );
       }
       const configSource =
         given === null
@@ -118,7 +132,8 @@ export function register(program: Command): void {
         outDir: options.out,
         resume: options.resume === true,
         adapter,
-        runTraining: ({ signal: _s, onLog: _l, onProgress: _p, ...rest }, label) => runTrainSession(rest, label),
+        runTraining: ({ signal: _s, onLog: _l, onProgress: _p, ...rest }, label) =>
+          runTrainSession(rest, label),
         onLog: log,
         onVideos: videoBars(),
         onStage: (e) => process.stderr.write(`${stageLine(e)}\n`),
