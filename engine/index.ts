@@ -29,3 +29,4 @@ export * from './ops/deform-attn.js';
 export * from './ops/attention.js';
 export * from './ops/conv.js';
 export * from './ops/norm.js';
+export * from './ops/topk.js';

@@ -115,8 +115,7 @@ export function gemm(req: GemmRequest, outShape: Shape): Tensor {
   }
   const out = Tensor.empty(outShape);
   if (out.size === 0) return out;
-  const isCpu = engine().gpu.report.isCpu;
-  const plan = chooseGemmPlan(M, N, K, nbatch, isCpu, !req.epilogue, req.variant);
+  const plan = chooseGemmPlan(M, N, K, nbatch, useSerialKernels(), !req.epilogue, req.variant);
   if (req.splits !== undefined) {
     if (req.epilogue) throw new ShapeError(`gemm: split-K with an epilogue (${req.describe()})`);
     plan.splits = Math.max(1, Math.min(req.splits, K));

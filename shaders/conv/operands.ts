@@ -125,33 +125,43 @@ fn b_load(base: u32, line: b_line_t, kk: b_k_t) -> f32 {
 }
 
 /**
- * Weight-gradient A: dy[b][g*Cout/G + m][p] as [m][k = (b, p)] of group zb; P = OH*OW. With
- * vec4 (P % 4 == 0) four consecutive k never cross an image, so they are one 16-byte read.
+ * Rows that continue across images: element (outer, k = (b, q)) of batch zb at
+ * zb*gstride + outer*q_len + b*bstride + q, with q < q_len. Weight-gradient A reads dy this way:
+ * dy[b][g*Cout/G + m][p] as [m][k = (b, p)] of group zb, q_len = P = OH*OW. On CPU adapters
+ * weight-gradient B reads explicit columns (shaders/conv/columns.ts) the same way:
+ * cols[b][g*Cin/G*kh*kw + n][p] as [k = (b, p)][n]. With vec4 (q_len % 4 == 0) four consecutive
+ * k never cross an image, so they are one 16-byte read.
  */
-export function gradRowsOperand(vec4: boolean): GemmOperand {
-  const read = vec4 ? 'a[e >> 2u][e & 3u]' : 'a[e]';
+export function imageRowsOperand(p: 'a' | 'b', vec4: boolean): GemmOperand {
+  const read = vec4 ? `${p}[e >> 2u][e & 3u]` : `${p}[e]`;
   let wgsl = `
-alias a_line_t = u32;
-alias a_k_t = u32;
-fn a_base(zb: u32) -> u32 { return zb * params.a_gstride; }
-fn a_line(m: u32) -> u32 { return m * params.a_p; }
-fn a_kinfo(k: u32) -> u32 {
-  let bi = k / params.a_p;
-  return bi * params.a_bstride + (k - bi * params.a_p);
+alias ${p}_line_t = u32;
+alias ${p}_k_t = u32;
+fn ${p}_base(zb: u32) -> u32 { return zb * params.${p}_gstride; }
+fn ${p}_line(outer: u32) -> u32 { return outer * params.${p}_p; }
+fn ${p}_kinfo(k: u32) -> u32 {
+  let bi = k / params.${p}_p;
+  return bi * params.${p}_bstride + (k - bi * params.${p}_p);
 }
-fn a_load(base: u32, line: u32, kinfo: u32) -> f32 { let e = base + line + kinfo; return ${read}; }
+fn ${p}_load(base: u32, line: u32, kinfo: u32) -> f32 { let e = base + line + kinfo; return ${read}; }
 `;
   if (vec4) {
-    wgsl +=
-      'fn a_load4(base: u32, line: u32, k: u32) -> vec4<f32> { return a[(base + line + a_kinfo(k)) >> 2u]; }\n';
+    wgsl += `fn ${p}_load4(base: u32, line: u32, k: u32) -> vec4<f32> { return ${p}[(base + line + ${p}_kinfo(k)) >> 2u]; }\n`;
   }
+  // 'gy': the output gradient (kernel names as before); 'col': explicit columns.
+  const name = p === 'a' ? 'gy' : 'col';
   return {
-    key: vec4 ? 'gyk' : 'gyn',
-    bindings: [{ name: 'a', type: vec4 ? 'vec4<f32>' : 'f32', access: 'read' }],
-    params: u32Params(['a_gstride', 'a_p', 'a_bstride']),
+    key: `${name}${vec4 ? 'k' : 'n'}`,
+    bindings: [{ name: p, type: vec4 ? 'vec4<f32>' : 'f32', access: 'read' }],
+    params: u32Params([`${p}_gstride`, `${p}_p`, `${p}_bstride`]),
     vec: vec4 ? 'k' : 'none',
     wgsl,
   };
+}
+
+/** Weight-gradient A: dy[b][g*Cout/G + m][p] as [m][k = (b, p)] of group zb (see imageRowsOperand). */
+export function gradRowsOperand(vec4: boolean): GemmOperand {
+  return imageRowsOperand('a', vec4);
 }
 
 /** Weight-gradient B: im2col(x[:, g])ᵀ as [k = (b, oy, ox)][n = (ci, ky, kx)] of group zb. */

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Conv2dOptions,
   type MatmulVariant,
@@ -7,7 +7,15 @@ import {
   tensor,
   tidyAsync,
 } from '../../engine/index.js';
-import { type Conv2dGeometry, conv2dReference } from '../../shaders/conv/reference.js';
+import { foldColumns, unfoldColumns, usesExplicitColumns } from '../../engine/ops/conv-columns.js';
+import { convShape } from '../../engine/ops/conv-shape.js';
+import { forceReducePolicy } from '../../engine/ops/reduce-policy.js';
+import {
+  type Conv2dGeometry,
+  conv2dReference,
+  foldReference,
+  unfoldReference,
+} from '../../shaders/conv/reference.js';
 import golden from '../fixtures/golden/conv.json';
 import { type GoldenFile, checkGolden, goldenCase } from '../util/golden.js';
 import { checkOp } from '../util/gradcheck.js';
@@ -19,6 +27,16 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 beforeAll(async () => {
   await useEngine();
 });
+
+/**
+ * Both launch policies on any adapter: 'gpu' (implicit im2col GEMMs) and 'cpu' (explicit
+ * columns from shaders/conv/columns.ts and dense GEMMs; what CPU adapters run).
+ */
+const POLICIES = ['gpu', 'cpu'] as const;
+function usePolicy(policy: 'gpu' | 'cpu'): void {
+  beforeAll(() => forceReducePolicy(policy));
+  afterAll(() => forceReducePolicy(null));
+}
 
 interface ConvCase {
   name: string;
@@ -48,6 +66,14 @@ const CASES: ConvCase[] = [
     opt: { stride: 2, padding: 1 },
   },
   { name: '3x3 stride 1 padding 0, no bias', x: [1, 2, 5, 5], w: [3, 2, 3, 3], bias: false, opt: {} },
+  {
+    // OH*OW and Cin*kh*kw multiples of 4: every product of the explicit-column path reads vec4.
+    name: '3x3 padding 1, vec4-aligned columns',
+    x: [2, 4, 4, 6],
+    w: [6, 4, 3, 3],
+    bias: true,
+    opt: { padding: 1 },
+  },
   { name: '1x1 (a plain matmul, vec4 reads)', x: [2, 4, 2, 4], w: [8, 4, 1, 1], bias: true, opt: {} },
   { name: '1x1 odd sizes', x: [1, 3, 3, 3], w: [5, 3, 1, 1], bias: true, opt: {} },
   { name: '1x1 stride 2', x: [1, 4, 5, 5], w: [3, 4, 1, 1], bias: true, opt: { stride: 2 } },
@@ -85,7 +111,8 @@ async function checkConv(c: ConvCase, variant: MatmulVariant, withGrad: boolean)
   });
 }
 
-describe(`conv2d (${platformName})`, () => {
+describe.each(POLICIES)(`conv2d (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   for (const c of CASES) {
     it(`${c.name}: forward and backward (input, weight, bias) against the reference`, async () => {
       await checkConv(c, 'auto', true);
@@ -102,7 +129,17 @@ describe(`conv2d (${platformName})`, () => {
 
   it('the workgroup-tiled kernel on a 3x3 and a 1x1 convolution', async () => {
     await checkConv(CASES[0]!, 'tiled64', false);
-    await checkConv(CASES[3]!, 'tiled64', false);
+    await checkConv(CASES[4]!, 'tiled64', false);
+  });
+
+  it(`reads explicit columns exactly under the cpu policy, within the size cap`, () => {
+    const x = tensor(new Array(2 * 4 * 5 * 5).fill(0), [2, 4, 5, 5]);
+    const w3 = tensor(new Array(6 * 4 * 9).fill(0), [6, 4, 3, 3]);
+    const w1 = tensor(new Array(6 * 4).fill(0), [6, 4, 1, 1]);
+    expect(usesExplicitColumns(convShape(x, w3, { padding: 1 }))).toBe(policy === 'cpu');
+    expect(usesExplicitColumns(convShape(x, w1, {}))).toBe(false); // pointwise: x is its columns
+    expect(usesExplicitColumns(convShape(x, w1, { stride: 2 }))).toBe(policy === 'cpu');
+    for (const t of [x, w3, w1]) t.dispose();
   });
 
   it('output shape follows PyTorch for stride, padding and dilation', async () => {
@@ -128,7 +165,8 @@ describe(`conv2d (${platformName})`, () => {
   });
 });
 
-describe(`conv2d golden values from PyTorch (${platformName})`, () => {
+describe.each(POLICIES)(`conv2d golden values from PyTorch (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   for (const c of file.cases) {
     it(c.name, async () => {
       const p = c.params as {
@@ -144,7 +182,8 @@ describe(`conv2d golden values from PyTorch (${platformName})`, () => {
   }
 });
 
-describe(`conv2d memory (${platformName})`, () => {
+describe.each(POLICIES)(`conv2d memory (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   it('forward and backward free every intermediate buffer', async () => {
     const eng = await useEngine();
     await eng.sync();
@@ -174,5 +213,61 @@ describe(`conv2d forward sanity (${platformName})`, () => {
       const w = tensor([...delta, ...new Array(9).fill(0), ...new Array(9).fill(0), ...delta], [2, 2, 3, 3]);
       expectClose(await conv2d(x, w, null, { padding: 1 }).data(), data);
     });
+  });
+});
+
+describe(`conv2d explicit columns: unfold and fold kernels (${platformName})`, () => {
+  const geometries: [string, number[], number, number, ConvCase['opt']][] = [
+    ['3x3 padding 1', [2, 3, 5, 6], 3, 3, { padding: 1 }],
+    ['3x3 stride 2 padding 1', [1, 2, 7, 6], 3, 3, { stride: 2, padding: 1 }],
+    ['3x2 dilation 2 padding 2', [1, 2, 6, 5], 3, 2, { padding: 2, dilation: 2 }],
+    ['4x4 stride 4', [1, 3, 8, 8], 4, 4, { stride: 4 }],
+    ['1x1 stride 2', [1, 2, 5, 5], 1, 1, { stride: 2 }],
+  ];
+  for (const [name, xShape, kh, kw, opt] of geometries) {
+    it(`${name}: unfold and fold match torch's unfold and fold`, async () => {
+      const random = rng(name.length);
+      const geo = geometry(opt);
+      const C = xShape[1]!;
+      await tidyAsync(async () => {
+        const xData = randomArray(size(xShape), random);
+        const x = tensor(xData, xShape);
+        const s = convShape(x, tensor(new Array(C * kh * kw).fill(0), [1, C, kh, kw]), opt);
+        const cols = unfoldColumns(x, s);
+        const expected = unfoldReference(xData, xShape, kh, kw, geo);
+        expect(cols.shape).toEqual([xShape[0], C * kh * kw, s.OH * s.OW]);
+        expectClose(await cols.data(), expected);
+        const colData = randomArray(expected.length, random);
+        const folded = foldColumns(tensor(colData, cols.shape), s);
+        expect(folded.shape).toEqual(xShape);
+        expectClose(await folded.data(), foldReference(colData, xShape, kh, kw, geo));
+      });
+    });
+  }
+
+  it('fold is the adjoint of unfold (the references agree with each other)', () => {
+    // <unfold(x), c> = <x, fold(c)> for any x and c: checks the references independently.
+    const xShape = [1, 2, 5, 4];
+    const geo = geometry({ stride: 2, padding: 1, dilation: 1 });
+    const random = rng(9);
+    const x = randomArray(size(xShape), random);
+    const u = unfoldReference(x, xShape, 3, 3, geo);
+    const c = randomArray(u.length, random);
+    const f = foldReference(c, xShape, 3, 3, geo);
+    const lhs = u.reduce((acc, v, i) => acc + v * c[i]!, 0);
+    const rhs = x.reduce((acc, v, i) => acc + v * f[i]!, 0);
+    expect(Math.abs(lhs - rhs)).toBeLessThan(1e-9);
+    // And the convolution is the weight times the columns (the textbook loop nest agrees).
+    const O = 3;
+    const w = randomArray(O * 2 * 9, random);
+    const conv = conv2dReference(x, xShape, w, [O, 2, 3, 3], null, { ...geo, groups: 1 });
+    const P = conv.shape[2]! * conv.shape[3]!;
+    for (let o = 0; o < O; o++) {
+      for (let p = 0; p < P; p++) {
+        let acc = 0;
+        for (let k = 0; k < 18; k++) acc += w[o * 18 + k]! * u[k * P + p]!;
+        expect(acc).toBeCloseTo(conv.data[o * P + p]!, 12);
+      }
+    }
   });
 });

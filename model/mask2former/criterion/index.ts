@@ -8,6 +8,11 @@ export {
 } from './set-criterion.js';
 export { type MatcherOptions, HungarianMatcher } from './matcher.js';
 export { type SetTargets, type TargetLayout, stackTargets, targetLayout } from './targets.js';
-export { compactSelected, smallestMagnitudeMask } from './point-selection.js';
+export {
+  compactSelected,
+  gatherPoints,
+  smallestMagnitudeIndices,
+  smallestMagnitudeMask,
+} from './point-selection.js';
 export { nonFiniteTerms, readLossTerms } from './loss-values.js';
 export { setCriterionOptionsFromConfig } from './from-config.js';

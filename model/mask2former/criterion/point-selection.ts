@@ -1,42 +1,43 @@
 /**
- * Selecting the k most uncertain of the oversampled points of each mask, on the GPU and exact
- * (torch.topk's set, ties broken by position), without a sort: the k-th smallest |logit| of each
- * row is found by bisection on its float bits, then the selected points are compacted in order.
- *
- * For non-negative floats the IEEE bit pattern, read as an unsigned integer, orders like the
- * value, so 31 halvings of the u32 range pin the k-th smallest value exactly.
+ * Selecting the k most uncertain of the oversampled points of each mask (uncertainty −|logit|,
+ * get_uncertain_point_coords_with_randomness), on the GPU and exact: torch.topk's set, ties
+ * broken by position (the engine's topk takes the lower index first), kept in position order.
+ * Only the set matters to the loss up to summation order, so topk runs unsorted, which also
+ * keeps the points in the order the criterion's parity fixtures were made with.
  */
 import {
   ShapeError,
   Tensor,
   abs,
-  add,
   cast,
-  contiguous,
   cumsum,
-  eq,
   expand,
-  le,
-  logicalAnd,
-  logicalOr,
-  lt,
+  gather,
   noGrad,
+  ones,
   reshape,
   scatterAdd,
   sub,
-  sum,
   tidy,
+  topk,
   where,
   zeros,
 } from '../../../engine/index.js';
 
-/** The bits of a dense f32 tensor as u32 (a view of the same storage; no autograd). */
-function floatBits(x: Tensor): Tensor {
-  const dense = contiguous(x);
-  dense.storage.retain();
-  const bits = new Tensor(dense.storage, dense.shape, 'u32', dense.strides, dense.offset);
-  if (dense !== x) dense.dispose();
-  return bits;
+function checkRows(x: Tensor, k: number, what: string): [number, number] {
+  if (x.ndim !== 2 || x.dtype !== 'f32') throw new ShapeError(`${what}: ${x.describe()} must be f32 [R, M]`);
+  const [rows, m] = x.shape as [number, number];
+  if (!(Number.isInteger(k) && k >= 0 && k <= m)) throw new ShapeError(`${what}: k ${k} for rows of ${m}`);
+  return [rows, m];
+}
+
+/**
+ * i32 [R, k]: the positions of the k entries of each row of x (f32 [R, M]) with the smallest
+ * |x| (among equal values, the first ones), in increasing order. k ≤ M. Not differentiable.
+ */
+export function smallestMagnitudeIndices(x: Tensor, k: number): Tensor {
+  checkRows(x, k, 'smallestMagnitudeIndices');
+  return noGrad(() => tidy(() => topk(abs(x), k, 1, { largest: false, sorted: false }).indices));
 }
 
 /**
@@ -44,30 +45,19 @@ function floatBits(x: Tensor): Tensor {
  * first ones). k ≤ M. Not differentiable.
  */
 export function smallestMagnitudeMask(x: Tensor, k: number): Tensor {
-  if (x.ndim !== 2 || x.dtype !== 'f32')
-    throw new ShapeError(`smallestMagnitudeMask: ${x.describe()} must be f32 [R, M]`);
-  const [rows, m] = x.shape as [number, number];
-  if (!(Number.isInteger(k) && k >= 0 && k <= m))
-    throw new ShapeError(`smallestMagnitudeMask: k ${k} for rows of ${m}`);
+  const [rows, m] = checkRows(x, k, 'smallestMagnitudeMask');
   return noGrad(() =>
     tidy(() => {
       if (k === 0 || rows === 0) return zeros([rows, m]);
-      const keys = floatBits(abs(x)); // ≤ 0x7fffffff: bit 31 is always clear
-      // Bit by bit from the top: the answer T is the smallest key with #(key ≤ T) ≥ k.
-      let prefix = zeros([rows, 1], 'u32');
-      for (let bit = 30; bit >= 0; bit--) {
-        prefix = tidy(() => {
-          const probe = add(prefix, 2 ** bit - 1); // prefix with this bit 0 and all below 1
-          const enough = sum(le(keys, probe), -1, true);
-          return where(lt(enough, k), add(prefix, 2 ** bit), prefix);
-        });
-      }
-      const less = lt(keys, prefix);
-      const ties = eq(keys, prefix);
-      const needed = sub(k, sum(less, -1, true));
-      return logicalOr(less, logicalAnd(ties, le(cumsum(ties, 1), needed)));
+      return scatterAdd(zeros([rows, m]), 1, smallestMagnitudeIndices(x, k), ones([rows, k]));
     }),
   );
+}
+
+/** points f32 [R, M, 2] at `indices` (i32 [R, k]) of each row: [R, k, 2]. Not differentiable. */
+export function gatherPoints(points: Tensor, indices: Tensor): Tensor {
+  const [rows, k] = indices.shape as [number, number];
+  return noGrad(() => gather(points, 1, expand(reshape(indices, [rows, k, 1]), [rows, k, 2])));
 }
 
 /**

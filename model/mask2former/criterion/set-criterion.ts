@@ -39,7 +39,7 @@ import {
 import type { DecoderPrediction, MaskedDecoderOutput } from '../decoder/index.js';
 import { allPredictions } from '../decoder/index.js';
 import { HungarianMatcher, type MatcherOptions } from './matcher.js';
-import { compactSelected, smallestMagnitudeMask } from './point-selection.js';
+import { gatherPoints, smallestMagnitudeIndices } from './point-selection.js';
 import { type PairIndex, pairIndex, pointLabels, targetClasses } from './pairs.js';
 import { type SetTargets, targetLayout } from './targets.js';
 
@@ -257,12 +257,8 @@ export class SetCriterion {
         srcMasks.map((m, k) => reshape(pointSample(detach(m), select(over, 0, k)), [n, counts.oversampled])),
         0,
       );
-      const chosen = smallestMagnitudeMask(logits, counts.important);
-      const important = compactSelected(
-        reshape(over, [o * n, counts.oversampled, 2]),
-        chosen,
-        counts.important,
-      );
+      const chosen = smallestMagnitudeIndices(logits, counts.important);
+      const important = gatherPoints(reshape(over, [o * n, counts.oversampled, 2]), chosen);
       return concat([reshape(important, [o, n, counts.important, 2]), points.random], 2); // [O, N, P, 2]
     });
     const labels = noGrad(() => pointLabels(targets.masks, pairs, coords));
