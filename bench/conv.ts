@@ -81,7 +81,7 @@ export async function benchConv(): Promise<BenchEntry[]> {
   const isCpu = engine().gpu.report.isCpu;
   const reps = isCpu ? 2 : 10;
   const variants: MatmulVariant[] = isCpu
-    ? ['auto', 'register']
+    ? ['auto', 'register', 'register8']
     : ['auto', 'naive', 'register', 'tiled64', 'tiled128'];
   const entries: BenchEntry[] = [];
   for (const p of problems(isCpu)) {

@@ -27,6 +27,7 @@ function plans(isCpu: boolean): Plan[] {
       // v1 does ~0.1 GFLOP/s here: 1024³ would take a minute per run.
       { variant: 'naive', sizes: [256, 512] },
       { variant: 'register', sizes: [256, 512, 1024] },
+      { variant: 'register8', sizes: [256, 512, 1024] },
       { variant: 'tiled64', sizes: [256, 512, 1024] },
       { variant: 'tiled128', sizes: [256, 512, 1024] },
       { variant: 'auto', sizes: [256, 512, 1024] },

@@ -3,7 +3,12 @@
  * columns in conv-columns.ts) needs them, and the strided GEMM operands they share.
  */
 import { type Conv2dGeometry, convOutputSize } from '../../shaders/conv/reference.js';
-import { type StridedLayout, stridedOperand, stridedOperandValues, stridedVec } from '../../shaders/matmul/gemm-operand.js';
+import {
+  type StridedLayout,
+  stridedOperand,
+  stridedOperandValues,
+  stridedVec,
+} from '../../shaders/matmul/gemm-operand.js';
 import { ShapeError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { GemmSide, MatmulVariant } from './matmul.js';
@@ -109,7 +114,6 @@ export function geometryValues(p: 'b', s: ConvShape): Record<string, number> {
     [`${p}_dx`]: s.dilation[1],
   };
 }
-
 
 export function describeConv(x: Tensor, w: Tensor, s: ConvShape): string {
   return `conv2d ${x.describe()} * ${w.describe()} stride [${s.stride}] padding [${s.padding}] dilation [${s.dilation}] groups ${s.groups}`;

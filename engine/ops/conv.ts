@@ -28,7 +28,8 @@ export type { Conv2dOptions };
 
 /**
  * out[b, g] = W[g] · columns(x[b, g]). The columns are x itself for a pointwise convolution,
- * explicit ones on CPU adapters (conv-columns.ts), else gathered on the fly (implicit im2col).
+ * explicit ones where `usesExplicitColumns` (CPU adapters, 8+ outputs per group), else gathered
+ * on the fly (implicit im2col).
  */
 function forward(x: Tensor, w: Tensor, bias: Tensor | null, s: ConvShape, variant: MatmulVariant): Tensor {
   const P = s.OH * s.OW;
@@ -71,8 +72,8 @@ function forward(x: Tensor, w: Tensor, bias: Tensor | null, s: ConvShape, varian
 
 /**
  * dx[b, g] = fold(W[g]ᵀ · dy[b, g]): a dense GEMM into column gradients, folded back into the
- * image (a pointwise convolution's columns are its image: no fold). Elsewhere than on CPU
- * adapters, non-pointwise convolutions skip the columns: W[g]ᵀ times dy gathered col2im-wise.
+ * image (a pointwise convolution's columns are its image: no fold). Without explicit columns
+ * (GPUs; few outputs per group) it is one GEMM: W[g]ᵀ times dy gathered col2im-wise.
  */
 function inputGrad(g: Tensor, w: Tensor, s: ConvShape, variant: MatmulVariant): Tensor {
   const khw = s.kh * s.kw;
@@ -100,16 +101,18 @@ function inputGrad(g: Tensor, w: Tensor, s: ConvShape, variant: MatmulVariant): 
     operand: () => col2imGatherOperand(s.kh, s.kw, s.stride[0] === 1 && s.stride[1] === 1),
     values: { b_zstride: s.cog * P, b_w: s.W, b_oh: s.OH, b_ow: s.OW, ...geometryValues('b', s) },
   };
-  return gemm(
-    { a, b, M: s.cig, N: s.H * s.W, K: s.cog * khw, nbatch: s.B * s.groups, variant, describe },
-    [s.B, s.C, s.H, s.W],
-  );
+  return gemm({ a, b, M: s.cig, N: s.H * s.W, K: s.cog * khw, nbatch: s.B * s.groups, variant, describe }, [
+    s.B,
+    s.C,
+    s.H,
+    s.W,
+  ]);
 }
 
 /**
  * dW[g] = dy[:, g] · columns(x[:, g])ᵀ, k running over (image, output pixel). On CPU adapters
- * the columns are read as dense rows (x itself when pointwise, else explicit columns); elsewhere
- * im2col is gathered on the fly.
+ * dense columns (x itself when pointwise, else explicit ones where they pay) are read as rows
+ * that continue across images; otherwise im2col is gathered on the fly.
  */
 function weightGrad(g: Tensor, x: Tensor, s: ConvShape, variant: MatmulVariant): Tensor {
   const P = s.OH * s.OW;

@@ -8,6 +8,7 @@ import {
   stridedOperandValues,
   stridedVec,
 } from '../../shaders/matmul/gemm-operand.js';
+import { cpuRegisterGrid } from '../../shaders/matmul/gemm-register-cpu.js';
 import { type GemmVariant, gemmBlock, gemmKernel, variantUsesVec4 } from '../../shaders/matmul/kernels.js';
 import { SUM_COLUMNS_WG, sumChannelsKernel, sumColumnsKernel } from '../../shaders/matmul/sum-outer-inner.js';
 import { sumOuterInnerSerialKernel } from '../../shaders/reduce/sum-outer-serial.js';
@@ -43,10 +44,15 @@ export interface GemmPlan {
 }
 
 /**
- * The kernel for a problem of `nbatch` products of (M x K)·(K x N) on this adapter:
+ * The kernel for a problem of `nbatch` products of (M x K)·(K x N) on this adapter (`isCpu`:
+ * the `useSerialKernels` policy, true on CPU adapters):
  * - CPU adapters (SwiftShader, llvmpipe): always the register-tiled v2 (no workgroup memory,
- *   no barriers: PLATFORM.md measured it ~4x faster there). Even for a single row or column of C
- *   it beats v1, whose per-invocation overhead dominates on SwiftShader (measured 3x on a
+ *   no barriers: PLATFORM.md measured v2 ~4x faster there than v3), with 8x8 tiles when both
+ *   operands read vec4 (`vec4Operands`; half as many loads per multiply-add as 4x4, 1.3-2x
+ *   faster on the model's products) and 4x4 tiles otherwise: with a gathered operand (implicit
+ *   im2col) k advances one at a time and the 8x8 tile's 16 inlined gathers per step make
+ *   SwiftShader's shader compiles take seconds to minutes. Even for a single row or column of C
+ *   v2 beats v1, whose per-invocation overhead dominates on SwiftShader (measured 3x on a
  *   depthwise convolution, 10x on 256³). Never split-K (dispatch count is what costs on a CPU).
  * - GPUs: v1 for skinny problems (M or N < 16: matrix-vector, depthwise convolution), the 128x128
  *   workgroup-tiled v3 when there are enough such blocks to fill the GPU, the 64x64 one for
@@ -61,10 +67,11 @@ export function chooseGemmPlan(
   isCpu: boolean,
   allowSplit: boolean,
   forced: MatmulVariant = 'auto',
+  vec4Operands = true,
 ): GemmPlan {
   let variant: GemmVariant;
   if (forced !== 'auto') variant = forced;
-  else if (isCpu) variant = 'register';
+  else if (isCpu) variant = vec4Operands ? 'register8' : 'register';
   else if (M < 16 || N < 16) variant = 'naive';
   else if (Math.ceil(M / 128) * Math.ceil(N / 128) * nbatch >= 120) variant = 'tiled128';
   else if (Math.min(M, N) >= 48) variant = 'tiled64';
@@ -115,7 +122,8 @@ export function gemm(req: GemmRequest, outShape: Shape): Tensor {
   }
   const out = Tensor.empty(outShape);
   if (out.size === 0) return out;
-  const plan = chooseGemmPlan(M, N, K, nbatch, useSerialKernels(), !req.epilogue, req.variant);
+  const vec4Operands = req.a.operand(true).vec !== 'none' && req.b.operand(true).vec !== 'none';
+  const plan = chooseGemmPlan(M, N, K, nbatch, useSerialKernels(), !req.epilogue, req.variant, vec4Operands);
   if (req.splits !== undefined) {
     if (req.epilogue) throw new ShapeError(`gemm: split-K with an epilogue (${req.describe()})`);
     plan.splits = Math.max(1, Math.min(req.splits, K));
@@ -151,29 +159,35 @@ function dispatchGemm(
     ...epi.buffers.map((buffer) => ({ buffer })),
     { buffer: out.buffer },
   ];
-  const { rows, cols } = gemmBlock(variant, M);
   const maxDim = engine().gpu.limits.maxComputeWorkgroupsPerDimension;
+  const gz = nbatch * splits;
+  const launch = (grid: readonly [number, number], mBase: number, z0: number) => {
+    const params: ParamValues = {
+      M,
+      N,
+      K,
+      k_chunk: kChunk,
+      nbatch,
+      batch_base: z0,
+      m_base: mBase,
+      ...req.a.values,
+      ...req.b.values,
+      ...epi.values,
+    };
+    engine().stream.dispatch(spec, buffers, params, [...grid, Math.min(maxDim, gz - z0)], req.describe);
+  };
+  if (variant === 'register8') {
+    // Tiles numbered over the whole of C (x and y only fold the count).
+    const grid = cpuRegisterGrid(M, N, maxDim);
+    for (let z0 = 0; z0 < gz; z0 += maxDim) launch(grid, 0, z0);
+    return;
+  }
+  const { rows, cols } = gemmBlock(variant, M);
   const gx = Math.ceil(N / cols);
   if (gx > maxDim) throw new ShapeError(`gemm: N=${N} needs ${gx} workgroups along x (${req.describe()})`);
   const gy = Math.ceil(M / rows);
-  const gz = nbatch * splits;
   for (let y0 = 0; y0 < gy; y0 += maxDim) {
-    for (let z0 = 0; z0 < gz; z0 += maxDim) {
-      const params: ParamValues = {
-        M,
-        N,
-        K,
-        k_chunk: kChunk,
-        nbatch,
-        batch_base: z0,
-        m_base: y0 * rows,
-        ...req.a.values,
-        ...req.b.values,
-        ...epi.values,
-      };
-      const grid: [number, number, number] = [gx, Math.min(maxDim, gy - y0), Math.min(maxDim, gz - z0)];
-      engine().stream.dispatch(spec, buffers, params, grid, req.describe);
-    }
+    for (let z0 = 0; z0 < gz; z0 += maxDim) launch([gx, Math.min(maxDim, gy - y0)], y0 * rows, z0);
   }
 }
 

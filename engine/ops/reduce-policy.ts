@@ -6,6 +6,10 @@
  * the barrier-free "serial" kernel variants run instead: one invocation per output, looping (see
  * shaders/core/serial.ts; on SwiftShader 20–300× faster than the cooperative kernels on the
  * cpu-tiny model's small rows and columns).
+ *
+ * The same switch picks the CPU forms of the GEMM family: 8x8 register tiles (matmul.ts,
+ * `chooseGemmPlan`) and explicit convolution columns instead of implicit im2col gathers
+ * (conv-columns.ts), so tests can run either form on any adapter.
  */
 import { engine } from '../runtime.js';
 

@@ -4,8 +4,9 @@
  * On SwiftShader every load is a bounds-checked per-lane gather, so the implicit im2col operands
  * (shaders/conv/operands.ts), which decode k and test the padding for every scalar they read,
  * make a 3x3 convolution's GEMM 5-10x slower than a dense GEMM of the same size (measured on the
- * cpu-tiny pixel decoder: 100-200 ms against ~20 ms). There the convolution writes its columns
- * once and runs dense, vec4 GEMMs instead:
+ * cpu-tiny pixel decoder: 100-200 ms against ~20 ms). There a convolution with enough outputs
+ * per group to reuse each column entry (engine/ops/conv-columns.ts: usesExplicitColumns) writes
+ * its columns once and runs dense, vec4 GEMMs instead:
  *
  *   unfold   cols[b][c][ky][kx][oy][ox] = x[b][c][oy*sy - py + ky*dy][ox*sx - px + kx*dx] (0 outside)
  *   fold     dx[b][c][iy][ix] = sum of the cols entries that unfold read from (b, c, iy, ix)

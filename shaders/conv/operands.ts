@@ -134,11 +134,12 @@ fn b_load(base: u32, line: b_line_t, kk: b_k_t) -> f32 {
  */
 export function imageRowsOperand(p: 'a' | 'b', vec4: boolean): GemmOperand {
   const read = vec4 ? `${p}[e >> 2u][e & 3u]` : `${p}[e]`;
+  const outer = p === 'a' ? 'm' : 'n';
   let wgsl = `
 alias ${p}_line_t = u32;
 alias ${p}_k_t = u32;
 fn ${p}_base(zb: u32) -> u32 { return zb * params.${p}_gstride; }
-fn ${p}_line(outer: u32) -> u32 { return outer * params.${p}_p; }
+fn ${p}_line(${outer}: u32) -> u32 { return ${outer} * params.${p}_p; }
 fn ${p}_kinfo(k: u32) -> u32 {
   let bi = k / params.${p}_p;
   return bi * params.${p}_bstride + (k - bi * params.${p}_p);

@@ -59,35 +59,35 @@ function geometry(o: ConvCase['opt']): Conv2dGeometry {
 const CASES: ConvCase[] = [
   { name: '3x3 stride 1 padding 1', x: [2, 3, 5, 6], w: [4, 3, 3, 3], bias: true, opt: { padding: 1 } },
   {
-    name: '3x3 stride 2 padding 1',
+    name: '3x3 stride 2 padding 1, 8 outputs (explicit columns on CPU adapters)',
     x: [1, 3, 7, 6],
-    w: [4, 3, 3, 3],
+    w: [8, 3, 3, 3],
     bias: true,
     opt: { stride: 2, padding: 1 },
   },
   { name: '3x3 stride 1 padding 0, no bias', x: [1, 2, 5, 5], w: [3, 2, 3, 3], bias: false, opt: {} },
   {
     // OH*OW and Cin*kh*kw multiples of 4: every product of the explicit-column path reads vec4.
-    name: '3x3 padding 1, vec4-aligned columns',
+    name: '3x3 padding 1, vec4-aligned explicit columns',
     x: [2, 4, 4, 6],
-    w: [6, 4, 3, 3],
+    w: [10, 4, 3, 3],
     bias: true,
     opt: { padding: 1 },
   },
   { name: '1x1 (a plain matmul, vec4 reads)', x: [2, 4, 2, 4], w: [8, 4, 1, 1], bias: true, opt: {} },
   { name: '1x1 odd sizes', x: [1, 3, 3, 3], w: [5, 3, 1, 1], bias: true, opt: {} },
-  { name: '1x1 stride 2', x: [1, 4, 5, 5], w: [3, 4, 1, 1], bias: true, opt: { stride: 2 } },
+  { name: '1x1 stride 2', x: [1, 4, 5, 5], w: [8, 4, 1, 1], bias: true, opt: { stride: 2 } },
   {
     name: '4x4 stride 4 (Swin patch embed)',
     x: [1, 3, 8, 8],
-    w: [5, 3, 4, 4],
+    w: [9, 3, 4, 4],
     bias: true,
     opt: { stride: 4 },
   },
   {
-    name: 'groups 2, dilation 2',
+    name: 'groups 2, dilation 2, 8 outputs per group',
     x: [1, 4, 6, 5],
-    w: [6, 2, 3, 3],
+    w: [16, 2, 3, 3],
     bias: true,
     opt: { padding: 2, dilation: 2, groups: 2 },
   },
@@ -132,14 +132,18 @@ describe.each(POLICIES)(`conv2d (${platformName}, %s policy)`, (policy) => {
     await checkConv(CASES[4]!, 'tiled64', false);
   });
 
-  it(`reads explicit columns exactly under the cpu policy, within the size cap`, () => {
+  it('reads explicit columns exactly under the cpu policy, with 8+ outputs per group', () => {
     const x = tensor(new Array(2 * 4 * 5 * 5).fill(0), [2, 4, 5, 5]);
-    const w3 = tensor(new Array(6 * 4 * 9).fill(0), [6, 4, 3, 3]);
-    const w1 = tensor(new Array(6 * 4).fill(0), [6, 4, 1, 1]);
+    const w3 = tensor(new Array(8 * 4 * 9).fill(0), [8, 4, 3, 3]);
+    const w1 = tensor(new Array(8 * 4).fill(0), [8, 4, 1, 1]);
+    const few = tensor(new Array(4 * 4 * 9).fill(0), [4, 4, 3, 3]);
+    const depthwise = tensor(new Array(4 * 9).fill(0), [4, 1, 3, 3]);
     expect(usesExplicitColumns(convShape(x, w3, { padding: 1 }))).toBe(policy === 'cpu');
-    expect(usesExplicitColumns(convShape(x, w1, {}))).toBe(false); // pointwise: x is its columns
     expect(usesExplicitColumns(convShape(x, w1, { stride: 2 }))).toBe(policy === 'cpu');
-    for (const t of [x, w3, w1]) t.dispose();
+    expect(usesExplicitColumns(convShape(x, w1, {}))).toBe(false); // pointwise: x is its columns
+    expect(usesExplicitColumns(convShape(x, few, { padding: 1 }))).toBe(false);
+    expect(usesExplicitColumns(convShape(x, depthwise, { padding: 1, groups: 4 }))).toBe(false);
+    for (const t of [x, w3, w1, few, depthwise]) t.dispose();
   });
 
   it('output shape follows PyTorch for stride, padding and dilation', async () => {

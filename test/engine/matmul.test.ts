@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type GemmVariant,
   type MatmulOptions,
@@ -12,6 +12,7 @@ import {
   tidyAsync,
   transpose,
 } from '../../engine/index.js';
+import { forceReducePolicy } from '../../engine/ops/reduce-policy.js';
 import { linearReference, matmulReference, sumOuterInnerReference } from '../../shaders/matmul/reference.js';
 import golden from '../fixtures/golden/matmul.json';
 import { type GoldenFile, checkGolden, goldenCase } from '../util/golden.js';
@@ -25,6 +26,13 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 beforeAll(async () => {
   await useEngine();
 });
+
+/** Both GEMM plans on any adapter: 'gpu' (naive / tiled / split-K) and 'cpu' (register8). */
+const POLICIES = ['gpu', 'cpu'] as const;
+function usePolicy(policy: 'gpu' | 'cpu'): void {
+  beforeAll(() => forceReducePolicy(policy));
+  afterAll(() => forceReducePolicy(null));
+}
 
 /** An operand given as its logical shape, stored transposed (last two dims swapped) when `t`. */
 interface Operand {
@@ -90,6 +98,18 @@ const SHAPES: [string, Operand, Operand][] = [
   ['M = 0', { shape: [0, 4] }, { shape: [4, 3] }],
 ];
 
+/**
+ * Register-tile edges: several workgroups with partial tiles along m and n, k stepped by 4 with
+ * a scalar tail, every vec4 reading direction of A and B, and a C row length not a multiple of 4.
+ */
+const REGISTER_SHAPES: [string, Operand, Operand][] = [
+  ['both n/m-vec, k tail 44x39x52', { shape: [44, 39], t: true }, { shape: [39, 52] }],
+  ['both k-vec, odd N 20x16x50', { shape: [20, 16] }, { shape: [16, 50], t: true }],
+  ['m-vec A, k-vec B 68x24x36', { shape: [68, 24], t: true }, { shape: [24, 36], t: true }],
+  ['k-vec A, n-vec B, batched [2,40,12]x[12,72]', { shape: [2, 40, 12] }, { shape: [12, 72] }],
+  ['a few rows (register: wide workgroup) 3x8x70', { shape: [3, 8] }, { shape: [8, 70] }],
+];
+
 /** What the tiled variants are checked on: few kernels, since each compiles slowly on CPUs. */
 const TILED_SHAPES: [string, Operand, Operand][] = [
   ['65x33x17 (k-vec A, n-vec B, odd edges)', { shape: [65, 33] }, { shape: [33, 17] }],
@@ -99,10 +119,17 @@ const TILED_SHAPES: [string, Operand, Operand][] = [
 ];
 
 describe(`matmul (${platformName})`, () => {
-  for (const variant of ['naive', 'register'] as const) {
+  for (const variant of ['naive', 'register', 'register8'] as const) {
     it(`${variant}: forward against the reference on odd, batched, transposed and 1-D shapes`, async () => {
       let seed = 1;
       for (const [, a, b] of SHAPES) await checkForward(a, b, { variant }, seed++);
+    });
+  }
+
+  for (const variant of ['register', 'register8'] as const) {
+    it(`${variant}: partial tiles, k tails and every vec4 direction`, async () => {
+      let seed = 30;
+      for (const [, a, b] of REGISTER_SHAPES) await checkForward(a, b, { variant }, seed++);
     });
   }
 
@@ -113,12 +140,6 @@ describe(`matmul (${platformName})`, () => {
 
   it('tiled128: forward against the reference (a partial block)', async () => {
     await checkForward(TILED_SHAPES[0]![1], TILED_SHAPES[0]![2], { variant: 'tiled128' }, 60);
-  });
-
-  it('auto and split-K agree with the reference', async () => {
-    await checkForward({ shape: [2, 1, 4, 5] }, { shape: [3, 5, 6] }, {}, 70);
-    await checkForward({ shape: [6, 37] }, { shape: [37, 10] }, { splitK: 3 }, 71);
-    await checkForward({ shape: [5, 37], t: true }, { shape: [37, 8] }, { splitK: 4, variant: 'naive' }, 72);
   });
 
   it('reads transposed views without copying them', async () => {
@@ -141,8 +162,10 @@ describe(`matmul (${platformName})`, () => {
   it('picks variants per adapter: register tiles on CPUs, workgroup tiles on GPUs', () => {
     const pick = (m: number, n: number, k: number, b: number, cpu: boolean): GemmVariant =>
       chooseGemmPlan(m, n, k, b, cpu, true).variant;
-    expect(pick(512, 512, 512, 1, true)).toBe('register');
-    expect(pick(1, 512, 512, 1, true)).toBe('register');
+    expect(pick(512, 512, 512, 1, true)).toBe('register8');
+    expect(pick(1, 512, 512, 1, true)).toBe('register8');
+    // A gathered (scalar) operand: 4x4 tiles, whose shaders SwiftShader compiles quickly.
+    expect(chooseGemmPlan(512, 512, 512, 1, true, true, 'auto', false).variant).toBe('register');
     expect(pick(4096, 4096, 4096, 1, false)).toBe('tiled128');
     expect(pick(256, 256, 256, 1, false)).toBe('tiled64');
     expect(pick(8, 4096, 4096, 1, false)).toBe('naive');
@@ -151,7 +174,18 @@ describe(`matmul (${platformName})`, () => {
   });
 });
 
-describe(`matmul gradients (${platformName})`, () => {
+describe.each(POLICIES)(`matmul auto plan (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
+  it('auto and split-K agree with the reference', async () => {
+    await checkForward({ shape: [2, 1, 4, 5] }, { shape: [3, 5, 6] }, {}, 70);
+    await checkForward({ shape: [44, 39], t: true }, { shape: [39, 52] }, {}, 73);
+    await checkForward({ shape: [6, 37] }, { shape: [37, 10] }, { splitK: 3 }, 71);
+    await checkForward({ shape: [5, 37], t: true }, { shape: [37, 8] }, { splitK: 4, variant: 'naive' }, 72);
+  });
+});
+
+describe.each(POLICIES)(`matmul gradients (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   const cases: [string, Operand, Operand][] = [
     ['3x5x7', { shape: [3, 5] }, { shape: [5, 7] }],
     ['batched broadcast', { shape: [2, 1, 4, 5] }, { shape: [3, 5, 6] }],
@@ -205,7 +239,8 @@ describe(`matmul gradients (${platformName})`, () => {
   });
 });
 
-describe(`matmul memory (${platformName})`, () => {
+describe.each(POLICIES)(`matmul memory (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   it('forward and backward free every intermediate buffer', async () => {
     const eng = await useEngine();
     await eng.sync();
@@ -245,7 +280,8 @@ describe(`matmul bias-gradient reduction (${platformName})`, () => {
   });
 });
 
-describe(`matmul golden values from PyTorch (${platformName})`, () => {
+describe.each(POLICIES)(`matmul golden values from PyTorch (${platformName}, %s policy)`, (policy) => {
+  usePolicy(policy);
   const plain = ['mm_1x1x1', 'mm_3x5x7', 'mm_9x6x11', 'bmm_broadcast', 'bmm_weight_2d', 'bmm_lhs_2d'];
   const vectors = ['vec_mat', 'mat_vec', 'vec_vec', 'batch_vec'];
   for (const name of [...plain, ...vectors]) {
