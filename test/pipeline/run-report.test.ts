@@ -285,7 +285,13 @@ describe('run config loading', () => {
 
   it('the embedded default and its model configs load', () => {
     const c = config();
-    expect(c.data.synth).toEqual({ preset: 'tiny', seed: 0, images: null, videos: null, frames: null });
+    expect(c.data.synth).toEqual({
+      preset: 'tiny',
+      seed: 0,
+      images: { train: 240, valid: 16 },
+      videos: null,
+      frames: null,
+    });
     expect(() => checkModelConfigs(c)).not.toThrow();
   });
 
