@@ -2,10 +2,9 @@
 // synthetic tiny preset, a tiny model, one iteration per training): a run interrupted in its
 // first video training, the resume that finishes it and writes the full report, a second
 // resume (through the CLI) that skips every stage, and the CLI's refusals.
-import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonFile } from '../../pointvis/formats/index.js';
 import {
   type PipelineOptions,
@@ -18,6 +17,7 @@ import { FINAL_MODEL_FILE, LAST_CHECKPOINT_FILE, train } from '../../pointvis/tr
 import { register } from '../../runners/cli/commands/run.js';
 import { useEngine } from '../util/engine.js';
 import { removeTempDirs, tempDir } from './proposals-fixtures.js';
+import { runCapturedCli } from '../util/cli.js';
 
 const TINY_MODEL = `
     model: {swin: {depths: [1, 1, 1, 1]}, decoder: {layers: 1, numQueries: 8}}
@@ -54,25 +54,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(removeTempDirs);
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const program = new Command('pointvis').exitOverride();
-  register(program);
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'pointvis', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return { stdout, stderr };
+function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return runCapturedCli([register], args);
 }
 
 function pipeline(options: Partial<PipelineOptions>, logs: string[], events: StageEvent[]) {

@@ -1,9 +1,8 @@
 // `pointvis selftrain` end to end in process on 2 synthetic videos with a tiny random-init video
 // model and one iteration per round: outputs, confidence scoring, and a resume that does nothing.
-import { Command } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mask2formerFromConfig } from '../../model/mask2former/index.js';
 import { parseYtvis, saveYtvis } from '../../pointvis/formats/index.js';
 import { loadConfigFile } from '../../pointvis/io/config-file.js';
@@ -12,6 +11,7 @@ import { annotatePoints, parsePointScheme } from '../../pointvis/points/index.js
 import { register as registerSelftrain } from '../../runners/cli/commands/selftrain.js';
 import { useEngine } from '../util/engine.js';
 import { removeTempDirs, synthVideos, tempDir } from './proposals-fixtures.js';
+import { runCapturedCli } from '../util/cli.js';
 
 const CONFIG = 'configs/pointvis/cpu-tiny.yaml';
 const TINY = [
@@ -63,25 +63,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(removeTempDirs);
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const program = new Command('pointvis').exitOverride();
-  registerSelftrain(program);
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'pointvis', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return { stdout, stderr };
+function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return runCapturedCli([registerSelftrain], args);
 }
 
 const mtime = (path: string) => statSync(path).mtimeMs;

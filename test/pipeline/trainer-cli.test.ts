@@ -1,15 +1,15 @@
 // `pointvis pretrain` and `pointvis train` end to end on the synthetic tiny preset, with a tiny
 // model and a few iterations (in process: the commands share one engine and its compiled kernels).
-import { Command } from 'commander';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readCheckpointFile } from '../../pointvis/io/checkpoint-file.js';
 import { generateSynth, SYNTH_PRESETS } from '../../pointvis/synth/index.js';
 import { register as registerPoints } from '../../runners/cli/commands/points.js';
 import { register as registerPretrain } from '../../runners/cli/commands/pretrain.js';
 import { register as registerTrain } from '../../runners/cli/commands/train.js';
+import { runCapturedCli } from '../util/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pointvis-train-cli-'));
 const synth = join(dir, 'synth');
@@ -27,26 +27,8 @@ const TINY_MODEL = [
   'loss.matcher.numPoints=256',
 ];
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const program = new Command('pointvis').exitOverride();
-  for (const register of [registerPretrain, registerTrain, registerPoints]) register(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'pointvis', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return { stdout, stderr };
+function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return runCapturedCli([registerPretrain, registerTrain, registerPoints], args);
 }
 
 const metricsOf = (run: string) =>
