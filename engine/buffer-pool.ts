@@ -1,11 +1,16 @@
 /**
  * Size-bucketed pool of storage buffers. Sizes are rounded up to a bucket (256 B steps up to
  * 4 KiB, then four buckets per power of two, so at most 25% slack) and freed buffers are kept
- * for reuse instead of destroyed, because creating GPU buffers is slow.
+ * for reuse instead of destroyed, because creating GPU buffers is slow (and Dawn zero-fills every
+ * new one). The pool keeps up to max(maxPooledBytes, the most bytes ever live at once): a training
+ * loop that holds 20 GiB at its peak then recycles all of it every iteration, where a fixed 1 GiB
+ * cap re-created 19 GiB of buffers per iteration on a GPU.
  *
  * Reuse is safe within one command batch: dispatches are ordered on the queue, and uploads go
  * through the command stream (never queue.writeBuffer into a pooled buffer), so a recycled
- * buffer is never written before an earlier recorded dispatch has read it.
+ * buffer is never written before an earlier recorded dispatch has read it. For the same reason a
+ * buffer the pool gives up is handed to `retire`, never destroyed on the spot: the open batch may
+ * still name it, and a destroyed buffer in a submit is a validation error.
  */
 export const TENSOR_BUFFER_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
 
@@ -39,11 +44,15 @@ export class BufferPool {
     createdBuffers: 0,
     peakLiveBytes: 0,
   };
+  /** The most bytes ever live at once (peakLiveBytes is reset per measurement; this never is). */
+  private highWaterBytes = 0;
 
   constructor(
     private readonly createBuffer: (size: number) => GPUBuffer,
-    /** Pooled bytes above this are destroyed instead of kept. */
+    /** Pooled bytes above this and above the live high-water mark are retired instead of kept. */
     private readonly maxPooledBytes = 1 << 30,
+    /** Destroys a buffer once the batch that may use it is submitted (CommandStream.destroyAfterSubmit). */
+    private readonly retire: (buffer: GPUBuffer) => void = (buffer) => buffer.destroy(),
   ) {}
 
   acquire(bytes: number): GPUBuffer {
@@ -60,6 +69,7 @@ export class BufferPool {
     this.stats.liveBytes += size;
     this.stats.liveBuffers++;
     this.stats.peakLiveBytes = Math.max(this.stats.peakLiveBytes, this.stats.liveBytes);
+    this.highWaterBytes = Math.max(this.highWaterBytes, this.stats.liveBytes);
     return buffer;
   }
 
@@ -67,8 +77,8 @@ export class BufferPool {
     const size = buffer.size;
     this.stats.liveBytes -= size;
     this.stats.liveBuffers--;
-    if (this.stats.pooledBytes + size > this.maxPooledBytes) {
-      buffer.destroy();
+    if (this.stats.pooledBytes + size > Math.max(this.maxPooledBytes, this.highWaterBytes)) {
+      this.retire(buffer);
       return;
     }
     let list = this.free.get(size);
@@ -78,9 +88,9 @@ export class BufferPool {
     this.stats.pooledBuffers++;
   }
 
-  /** Destroys every pooled buffer (live ones are untouched). */
+  /** Retires every pooled buffer (live ones are untouched). */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) b.destroy();
+    for (const list of this.free.values()) for (const b of list) this.retire(b);
     this.free.clear();
     this.stats.pooledBytes = 0;
     this.stats.pooledBuffers = 0;

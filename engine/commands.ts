@@ -215,6 +215,15 @@ export class CommandStream {
     this.afterSubmit.push(fn);
   }
 
+  /**
+   * Destroys `buffer` once the open batch, which may name it, is submitted; at once when no batch
+   * is open (work already submitted keeps its buffers alive until it completes).
+   */
+  destroyAfterSubmit(buffer: GPUBuffer): void {
+    if (this.encoder) this.afterSubmit.push(() => buffer.destroy());
+    else buffer.destroy();
+  }
+
   /** Submits everything recorded so far. */
   flush(): void {
     if (!this.encoder) return;

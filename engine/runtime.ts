@@ -17,11 +17,14 @@ export class Engine {
   constructor(readonly gpu: GpuDevice) {
     this.pipelines = new PipelineCache(gpu);
     this.stream = new CommandStream(gpu, this.pipelines);
-    this.pool = new BufferPool((size) =>
-      gpu.scoped(
-        () => `allocating a ${size}-byte buffer`,
-        () => gpu.device.createBuffer({ size, usage: TENSOR_BUFFER_USAGE }),
-      ),
+    this.pool = new BufferPool(
+      (size) =>
+        gpu.scoped(
+          () => `allocating a ${size}-byte buffer`,
+          () => gpu.device.createBuffer({ size, usage: TENSOR_BUFFER_USAGE }),
+        ),
+      undefined,
+      (buffer) => this.stream.destroyAfterSubmit(buffer),
     );
   }
 

@@ -141,25 +141,48 @@ function parseEntry(name: string, value: unknown, where: string): HeaderEntry {
 }
 
 /**
+ * Random access to a file's bytes: what parsing needs, so a file larger than one JS buffer
+ * (a Swin-L training checkpoint with optimizer state is 2.6 GB) is read tensor by tensor.
+ */
+export interface SafetensorsByteSource {
+  readonly byteLength: number;
+  /** `length` bytes from `offset` (both within byteLength). */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/**
  * Parses a whole safetensors file. Every problem is a SafetensorsError naming the file
  * (`source`, for messages) and the tensor.
  */
 export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data'): SafetensorsContents {
-  if (bytes.length < 8) {
-    throw new SafetensorsError(`${source}: ${bytes.length} bytes is too short for the 8-byte header length`);
+  return parseSafetensorsFrom(
+    { byteLength: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) },
+    source,
+  );
+}
+
+/** parseSafetensors over a byte source: reads the header, then each tensor's bytes on its own. */
+export function parseSafetensorsFrom(
+  file: SafetensorsByteSource,
+  source = 'safetensors data',
+): SafetensorsContents {
+  const fileBytes = file.byteLength;
+  if (fileBytes < 8) {
+    throw new SafetensorsError(`${source}: ${fileBytes} bytes is too short for the 8-byte header length`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lengthBytes = file.read(0, 8);
+  const view = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8);
   const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(bytes.length - 8) || headerLength > BigInt(MAX_HEADER_BYTES)) {
+  if (headerLength > BigInt(fileBytes - 8) || headerLength > BigInt(MAX_HEADER_BYTES)) {
     throw new SafetensorsError(
-      `${source}: header length ${headerLength} does not fit in the ${bytes.length}-byte file ` +
+      `${source}: header length ${headerLength} does not fit in the ${fileBytes}-byte file ` +
         `(truncated or not a safetensors file)`,
     );
   }
   const n = Number(headerLength);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.read(8, n)));
   } catch (err) {
     throw new SafetensorsError(`${source}: header is not valid UTF-8 JSON: ${(err as Error).message}`);
   }
@@ -181,7 +204,7 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
 
   // Like the official reader: the tensors must tile the data section exactly, without gaps or overlap.
   const dataStart = 8 + n;
-  const dataBytes = bytes.length - dataStart;
+  const dataBytes = fileBytes - dataStart;
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expectedBegin = 0;
   let previous = '';
@@ -211,7 +234,7 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
 
   const tensors = new Map<string, LoadedTensor>();
   for (const e of entries) {
-    const raw = bytes.subarray(dataStart + e.begin, dataStart + e.end);
+    const raw = file.read(dataStart + e.begin, e.end - e.begin);
     tensors.set(e.name, {
       dtype: LOADED_AS[e.dtype],
       shape: e.shape,
@@ -342,6 +365,18 @@ export function serializeSafetensors(
   tensors: ReadonlyMap<string, HostTensor> | Readonly<Record<string, HostTensor>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
+  return concatParts(safetensorsParts(tensors, metadata));
+}
+
+/**
+ * The file as consecutive parts (length + header, then each tensor's bytes, views of the data on
+ * little-endian hosts): written one after another they are serializeSafetensors' bytes, without
+ * ever holding the whole file in one buffer (Node writes at most 2 GiB per call).
+ */
+export function safetensorsParts(
+  tensors: ReadonlyMap<string, HostTensor> | Readonly<Record<string, HostTensor>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array[] {
   const list: [string, HostTensor][] =
     tensors instanceof Map
       ? [...tensors.entries()]
@@ -362,29 +397,33 @@ export function serializeSafetensors(
     };
     offset += bytes;
   }
-  let json = new TextEncoder().encode(JSON.stringify(header));
+  const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.length / 8) * 8;
-  if (padded !== json.length) {
-    const p = new Uint8Array(padded).fill(0x20);
-    p.set(json);
-    json = p;
-  }
-  const out = new Uint8Array(8 + json.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  let at = 8 + json.length;
+  const head = new Uint8Array(8 + padded).fill(0x20, 8);
+  new DataView(head.buffer).setBigUint64(0, BigInt(padded), true);
+  head.set(json, 8);
+  return [head, ...list.map(([, t]) => tensorBytes(t))];
+}
+
+function tensorBytes(t: HostTensor): Uint8Array {
+  if (littleEndianHost) return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.length * 4);
+  const out = new Uint8Array(t.data.length * 4);
   const dv = new DataView(out.buffer);
-  for (const [, t] of list) {
-    if (littleEndianHost) {
-      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.length * 4), at);
-    } else {
-      for (let i = 0; i < t.data.length; i++) {
-        if (t.dtype === 'f32') dv.setFloat32(at + 4 * i, t.data[i]!, true);
-        else if (t.dtype === 'i32') dv.setInt32(at + 4 * i, t.data[i]!, true);
-        else dv.setUint32(at + 4 * i, t.data[i]!, true);
-      }
-    }
-    at += t.data.length * 4;
+  for (let i = 0; i < t.data.length; i++) {
+    if (t.dtype === 'f32') dv.setFloat32(4 * i, t.data[i]!, true);
+    else if (t.dtype === 'i32') dv.setInt32(4 * i, t.data[i]!, true);
+    else dv.setUint32(4 * i, t.data[i]!, true);
+  }
+  return out;
+}
+
+/** One buffer from consecutive parts. */
+export function concatParts(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
@@ -394,6 +433,14 @@ export async function tensorsToSafetensors(
   tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<Uint8Array> {
+  return concatParts(await tensorsToSafetensorsParts(tensors, metadata));
+}
+
+/** Reads GPU tensors back; the file as parts (see safetensorsParts). */
+export async function tensorsToSafetensorsParts(
+  tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<Uint8Array[]> {
   const list: [string, Tensor][] =
     tensors instanceof Map
       ? [...tensors.entries()]
@@ -402,7 +449,7 @@ export async function tensorsToSafetensors(
   const data = await Promise.all(list.map(([, t]) => t.data()));
   const host = new Map<string, HostTensor>();
   list.forEach(([name, t], i) => host.set(name, { dtype: t.dtype, shape: [...t.shape], data: data[i]! }));
-  return serializeSafetensors(host, metadata);
+  return safetensorsParts(host, metadata);
 }
 
 /**

@@ -15,6 +15,7 @@ export {
   type ParsedCheckpoint,
   type RestoredCheckpoint,
   type RngState,
+  checkpointParts,
   parseCheckpoint,
   restoreCheckpoint,
   serializeCheckpoint,

@@ -10,9 +10,10 @@ import {
   type Optimizer,
   type SafetensorsContents,
   type Tensor,
+  concatParts,
   parseSafetensors,
   tensor,
-  tensorsToSafetensors,
+  tensorsToSafetensorsParts,
   tidyAsync,
 } from '../../engine/index.js';
 import { randomState, setRandomState } from '../nn/dropout.js';
@@ -55,6 +56,15 @@ export async function serializeCheckpoint(
   optimizer: Optimizer | null,
   state: CheckpointState,
 ): Promise<Uint8Array> {
+  return concatParts(await checkpointParts(model, optimizer, state));
+}
+
+/** serializeCheckpoint as consecutive parts, for files past one buffer's size (safetensorsParts). */
+export async function checkpointParts(
+  model: Module,
+  optimizer: Optimizer | null,
+  state: CheckpointState,
+): Promise<Uint8Array[]> {
   if (!Number.isSafeInteger(state.iteration) || state.iteration < 0) {
     throw new EngineError(`checkpoint: iteration ${state.iteration} must be a non-negative integer`);
   }
@@ -65,7 +75,7 @@ export async function serializeCheckpoint(
     }
     if (optimizer) for (const [name, t] of optimizer.stateTensors()) tensors.set(OPTIMIZER_PREFIX + name, t);
     const rng: RngState = { modules: randomState(model), data: state.dataRng ?? null };
-    return tensorsToSafetensors(tensors, {
+    return tensorsToSafetensorsParts(tensors, {
       format: CHECKPOINT_FORMAT,
       iteration: String(state.iteration),
       config: JSON.stringify(state.config ?? null),

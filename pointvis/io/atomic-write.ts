@@ -1,19 +1,63 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+
+/** Node writes at most 2 GiB - 1 bytes per call: larger parts go in slices of this size. */
+const WRITE_SLICE_BYTES = 1 << 30;
 
 /**
  * Writes a file so that it is never seen half-written: the bytes go to a temporary file in the
- * same directory (same filesystem, so rename is atomic), which then replaces the target.
+ * same directory (same filesystem, so rename is atomic), which then replaces the target. A list
+ * of parts is written one after another (a file larger than one buffer, e.g. safetensorsParts).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+  sliceBytes = WRITE_SLICE_BYTES,
+): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    writeFileSync(tmp, data);
+    if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(tmp, data);
+    else writeParts(tmp, data, sliceBytes);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
+  }
+}
+
+/** Copies a file of any size (no JS buffer: past 2 GiB too) so the copy is never seen half-written. */
+export function copyFileAtomic(source: string, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    copyFileSync(source, tmp);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function writeParts(path: string, parts: readonly Uint8Array[], sliceBytes: number): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (const part of parts) {
+      for (let at = 0; at < part.length;) {
+        at += writeSync(fd, part, at, Math.min(sliceBytes, part.length - at));
+      }
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

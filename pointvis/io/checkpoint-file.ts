@@ -1,22 +1,17 @@
 /** Checkpoint files on disk (Node). The bytes <-> module logic is in model/checkpoint. */
-import { readFileSync } from 'node:fs';
-import { type Optimizer, type SafetensorsContents, parseSafetensors } from '../../engine/index.js';
+import type { Optimizer } from '../../engine/index.js';
 import {
   type CheckpointState,
   type LoadWeightsOptions,
   type ParsedCheckpoint,
+  checkpointParts,
   loadWeights,
-  serializeCheckpoint,
   splitCheckpoint,
 } from '../../model/checkpoint/index.js';
 import type { Module } from '../../model/nn/module.js';
 import type { LoadStateDictResult } from '../../model/nn/state-dict.js';
 import { writeFileAtomic } from './atomic-write.js';
-
-function readSafetensors(path: string): SafetensorsContents {
-  const buf = readFileSync(path);
-  return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
-}
+import { readSafetensorsFile } from './safetensors-file.js';
 
 /** Writes model + optimizer + run state atomically (never a half-written checkpoint). */
 export async function saveCheckpointFile(
@@ -25,11 +20,11 @@ export async function saveCheckpointFile(
   optimizer: Optimizer | null,
   state: CheckpointState,
 ): Promise<void> {
-  writeFileAtomic(path, await serializeCheckpoint(model, optimizer, state));
+  writeFileAtomic(path, await checkpointParts(model, optimizer, state));
 }
 
 export function readCheckpointFile(path: string): ParsedCheckpoint {
-  return splitCheckpoint(readSafetensors(path), path);
+  return splitCheckpoint(readSafetensorsFile(path), path);
 }
 
 /** Loads model weights from any safetensors file (converted official, ImageNet, or ours). */
@@ -38,5 +33,5 @@ export function loadWeightsFile(
   module: Module,
   options: LoadWeightsOptions = {},
 ): LoadStateDictResult {
-  return loadWeights(module, readSafetensors(path), { ...options, source: options.source ?? path });
+  return loadWeights(module, readSafetensorsFile(path), { ...options, source: options.source ?? path });
 }

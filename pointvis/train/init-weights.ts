@@ -4,10 +4,10 @@
  * whose shape differs (the class head of another class count) staying at their init; a bare
  * Swin file (ImageNet weights) loads into the backbone.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { parseSafetensors } from '../../engine/index.js';
+import { existsSync } from 'node:fs';
 import { loadWeights } from '../../model/checkpoint/index.js';
 import type { Module } from '../../model/nn/index.js';
+import { readSafetensorsFile } from '../io/safetensors-file.js';
 import { TrainingSetupError } from './errors.js';
 
 const MODEL_PREFIXES = ['backbone.', 'sem_seg_head.'];
@@ -15,8 +15,7 @@ const MODEL_PREFIXES = ['backbone.', 'sem_seg_head.'];
 /** Loads the file into the model; returns a one-line summary (what was loaded, what was skipped). */
 export function loadInitialWeights(model: Module, path: string, origin: string): string {
   if (!existsSync(path)) throw new TrainingSetupError(`${origin}: ${path} does not exist`);
-  const buf = readFileSync(path);
-  const contents = parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+  const contents = readSafetensorsFile(path);
   const names = [...contents.tensors.keys()];
   const wholeModel = names.some((n) => MODEL_PREFIXES.some((p) => n.startsWith(p)));
   const result = wholeModel

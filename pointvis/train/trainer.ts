@@ -17,7 +17,7 @@
  * Iterations are counted 1-based in logs, metrics and checkpoint names: "iteration 100" is the
  * state after 100 optimizer steps; the step that makes it uses the schedule's lr at index 99.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type AdamW,
@@ -32,7 +32,7 @@ import {
 } from '../../engine/index.js';
 import { restoreCheckpoint } from '../../model/checkpoint/index.js';
 import { type PointvisConfig, configToYaml, lrScheduleFromConfig } from '../../model/config/index.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { copyFileAtomic, writeFileAtomic } from '../io/atomic-write.js';
 import { readCheckpointFile } from '../io/checkpoint-file.js';
 import { CheckpointDir, FINAL_MODEL_FILE } from './checkpoint-dir.js';
 import { TrainingDivergedError, TrainingSetupError } from './errors.js';
@@ -115,8 +115,7 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
       log(`nothing to do: iteration ${state.iteration} ≥ maxIter ${solver.maxIter}`);
       // A run stopped between its last checkpoint and model_final still ends with model_final.
       const final = join(outDir, FINAL_MODEL_FILE);
-      if (state.lastCheckpoint && !existsSync(final))
-        writeFileAtomic(final, readFileSync(state.lastCheckpoint));
+      if (state.lastCheckpoint && !existsSync(final)) copyFileAtomic(state.lastCheckpoint, final);
       return result(state, false);
     }
     stream = options.data(state.dataState);
@@ -183,7 +182,7 @@ export async function train<B>(options: TrainOptions<B>): Promise<TrainResult> {
       await save();
     }
     if (!interrupted && state.lastCheckpoint) {
-      writeFileAtomic(join(outDir, FINAL_MODEL_FILE), readFileSync(state.lastCheckpoint));
+      copyFileAtomic(state.lastCheckpoint, join(outDir, FINAL_MODEL_FILE));
     }
     if (interrupted) log(`stopped at iteration ${state.iteration}; continue with resume`);
     return result(state, interrupted);

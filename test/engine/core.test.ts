@@ -13,6 +13,7 @@ import {
   transpose,
   select,
 } from '../../engine/index.js';
+import { BufferPool, TENSOR_BUFFER_USAGE } from '../../engine/buffer-pool.js';
 import { stridedCopyReference } from '../../shaders/core/copy.js';
 import { useEngine, platformName } from '../util/engine.js';
 
@@ -81,6 +82,29 @@ describe(`core tensors (${platformName})`, () => {
     await eng.sync();
     const end = eng.pool.snapshot();
     expect(end.liveBytes).toBe(start.liveBytes);
+  });
+
+  it('a buffer the pool gives up stays valid for the open batch that names it', async () => {
+    // Destroying on the spot (the old behaviour) made the submit of the batch that still copies
+    // from the buffer a validation error.
+    const pool = new BufferPool(
+      (size) => eng.device.createBuffer({ size, usage: TENSOR_BUFFER_USAGE }),
+      0,
+      (buffer) => eng.stream.destroyAfterSubmit(buffer),
+    );
+    const src = tensor([1, 2, 3, 4], [4]);
+    await eng.sync();
+    const scratch = pool.acquire(16);
+    const out = zeros([4]);
+    eng.stream.copy(src.storage.buffer, 0, scratch, 0, 16);
+    eng.stream.copy(scratch, 0, out.storage.buffer, 0, 16);
+    pool.release(scratch);
+    pool.trim();
+    expect(pool.snapshot().pooledBuffers).toBe(0);
+    expect(Array.from(await out.data())).toEqual([1, 2, 3, 4]);
+    await eng.sync();
+    src.dispose();
+    out.dispose();
   });
 });
 

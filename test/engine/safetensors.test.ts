@@ -5,6 +5,9 @@ import {
   halfToFloat,
   parseSafetensors,
   safetensorsToTensors,
+  concatParts,
+  parseSafetensorsFrom,
+  safetensorsParts,
   serializeSafetensors,
   tensor,
   tensorsToSafetensors,
@@ -90,6 +93,30 @@ describe(`safetensors (${platformName})`, () => {
       expect(r.shape).toEqual(t.shape);
       expect(Array.from(r.data)).toEqual(Array.from(t.data));
     }
+  });
+
+  it('writes as parts and parses tensor by tensor: the same bytes as one buffer', () => {
+    const input: Record<string, HostTensor> = {
+      w: { dtype: 'f32', shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+      i: { dtype: 'i32', shape: [1], data: Int32Array.from([-7]) },
+    };
+    const parts = safetensorsParts(input, { k: 'v' });
+    expect(parts).toHaveLength(3);
+    const whole = serializeSafetensors(input, { k: 'v' });
+    expect(Array.from(concatParts(parts))).toEqual(Array.from(whole));
+    // A file larger than one buffer is read through a byte source: never more than a tensor at once.
+    const reads: number[] = [];
+    const back = parseSafetensorsFrom({
+      byteLength: whole.length,
+      read: (offset, length) => {
+        reads.push(length);
+        return whole.slice(offset, offset + length);
+      },
+    });
+    expect(reads).toEqual([8, parts[0]!.length - 8, 24, 4]);
+    expect(Array.from(back.tensors.get('w')!.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(back.tensors.get('i')!.data)).toEqual([-7]);
+    expect(back.metadata).toEqual({ k: 'v' });
   });
 
   it('round-trips GPU tensors', async () => {

@@ -3,9 +3,10 @@
  * model/ and pointvis/, bundled by esbuild for the browser. A Node built-in anywhere in that
  * graph fails the build with the importing file named.
  */
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type Plugin, build } from 'esbuild';
+import { copyFileAtomic } from '../../../pointvis/io/atomic-write.js';
 import { APP_DIR, APP_ENTRY, REPO_ROOT } from './paths.js';
 
 /** Refuses `node:` imports (bare `fs` and the like already fail to resolve on platform 'browser'). */
@@ -61,6 +62,6 @@ export async function bundleApp(outDir: string, entry: string = APP_ENTRY): Prom
     );
     throw new BundleError(`building the browser app failed:\n${lines?.join('\n') ?? String(err)}`);
   }
-  for (const name of ['index.html', 'style.css']) copyFileSync(join(APP_DIR, name), join(outDir, name));
+  for (const name of ['index.html', 'style.css']) copyFileAtomic(join(APP_DIR, name), join(outDir, name));
   return { file, bytes: statSync(file).size };
 }

@@ -8,13 +8,13 @@
  * but every run gives the same ones).
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { hasEngine } from '../../../engine/index.js';
 import { mask2formerFromConfig } from '../../../model/mask2former/index.js';
 import type { YtvisCategory } from '../../../pointvis/formats/types.js';
 import { encodePng } from '../../../pointvis/frames/index.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../../pointvis/io/atomic-write.js';
+import { copyFileAtomic, writeFileAtomic, writeJsonAtomic } from '../../../pointvis/io/atomic-write.js';
 import { loadConfigFile } from '../../../pointvis/io/config-file.js';
 import { Rng, SYNTH_PRESETS, buildCategories, renderVideoScene } from '../../../pointvis/synth/index.js';
 import { startNodeEngine } from '../../node/engine.js';
@@ -78,7 +78,7 @@ async function writeSampleModel(sampleDir: string, configText: string): Promise<
   const target = join(sampleDir, 'model.safetensors');
   const stampFile = join(sampleDir, 'model.stamp');
   if (existsSync(TRAINED_SAMPLE_MODEL)) {
-    copyFileSync(TRAINED_SAMPLE_MODEL, target);
+    copyFileAtomic(TRAINED_SAMPLE_MODEL, target);
     rmSync(stampFile, { force: true });
     return 'trained: runners/browser/sample/model.safetensors';
   }
