@@ -295,6 +295,15 @@ describe('run config loading', () => {
     expect(() => checkModelConfigs(c)).not.toThrow();
   });
 
+  it.each(['gpu-medium-swin-t', 'gpu-medium-swin-l'])(
+    'the GPU run config %s and its model configs load',
+    (name) => {
+      const c = loadRunConfig(`configs/run/${name}.yaml`);
+      expect(c.data.synth?.preset).toBe('medium');
+      expect(() => checkModelConfigs(c)).not.toThrow();
+    },
+  );
+
   it('names the file and key of every problem', () => {
     const dir = files({
       'both.yaml': `_base_: ${base}\ndata:\n  synth: {preset: tiny}\n  images: {annotations: i.json, root: i}\n`,
