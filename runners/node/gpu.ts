@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GpuDevice, acquireDevice } from '../../engine/device.js';
 import { NoAdapterError } from '../../engine/errors.js';
+import { dawnPollMsFromEnv, throttleDawnPolling } from './dawn-polling.js';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
@@ -52,6 +53,13 @@ export function adapterChoiceFromEnv(): AdapterChoice {
 }
 
 export async function acquireNodeDevice(choice: AdapterChoice = adapterChoiceFromEnv()): Promise<GpuDevice> {
+  const device = await acquireAdapterDevice(choice);
+  // CPU adapters share the cores with Dawn's event polling: space the polls (dawn-polling.ts).
+  if (device.report.isCpu) throttleDawnPolling(dawnPollMsFromEnv());
+  return device;
+}
+
+async function acquireAdapterDevice(choice: AdapterChoice): Promise<GpuDevice> {
   // Vulkan's window-system code complains on every start when this is unset (headless machines).
   process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'pointvis-xdg-'));
   const { create } = await loadDawn();

@@ -3,6 +3,7 @@ import { adapterName } from '../../../engine/index.js';
 import { type AdapterChoice } from '../../node/gpu.js';
 import { startNodeEngine } from '../../node/engine.js';
 import { trainToyTask } from '../../../pointvis/toy/toy-task.js';
+import { dawnPollingInterval } from '../../node/dawn-polling.js';
 
 const KEY_LIMITS = [
   'maxStorageBufferBindingSize',
@@ -40,6 +41,10 @@ export function registerDoctor(program: Command): void {
           `kind      ${r.isCpu ? 'CPU (software)' : 'GPU (hardware)'}, feature level ${r.featureLevel}`,
         );
         console.log(`features  ${r.features.join(', ') || '(none)'}`);
+        const poll = dawnPollingInterval();
+        console.log(
+          `polling   ${poll === null ? "Dawn's own (every event-loop turn)" : `every ${poll} ms (CPU adapter: POINTVIS_DAWN_POLL_MS)`}`,
+        );
         for (const [k, v] of Object.entries(limits)) console.log(`limit     ${k} = ${v}`);
       }
       let toy: Awaited<ReturnType<typeof trainToyTask>> | null = null;
