@@ -23,24 +23,26 @@ export function writeFileAtomic(
   data: string | Uint8Array | readonly Uint8Array[],
   sliceBytes = WRITE_SLICE_BYTES,
 ): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
+  replaceAtomically(path, (tmp) => {
     if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(tmp, data);
     else writeParts(tmp, data, sliceBytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  });
 }
 
 /** Copies a file of any size (no JS buffer: past 2 GiB too) so the copy is never seen half-written. */
 export function copyFileAtomic(source: string, path: string): void {
+  replaceAtomically(path, (tmp) => copyFileSync(source, tmp));
+}
+
+/**
+ * `write` fills a temporary file in the target's directory (same filesystem, so the rename is
+ * atomic), which then replaces the target; on failure the temporary file is removed.
+ */
+function replaceAtomically(path: string, write: (tmp: string) => void): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    copyFileSync(source, tmp);
+    write(tmp);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
