@@ -1,20 +1,14 @@
 /**
- * A trained Mask2Former as MinVIS's per-frame function (inference mode, queries' embeddings for
- * tracking). `pointvis infer`, `proposals`, `selftrain` and `run` load their models here.
+ * A trained Mask2Former loaded from disk as MinVIS's per-frame function (Node). `pointvis infer`,
+ * `proposals`, `selftrain` and `run` load their models here.
  */
-import type { Tensor } from '../../engine/index.js';
 import type { PointvisConfig } from '../../model/config/index.js';
 import { type Mask2Former, mask2formerFromConfig } from '../../model/mask2former/index.js';
-import type { FrameOutputs, ImageModelFn } from '../../model/minvis/index.js';
+import type { ImageModelFn } from '../../model/minvis/index.js';
 import { loadWeightsFile } from '../io/checkpoint-file.js';
+import { frameModelFn } from './frame-model.js';
 
-/** The model's per-frame outputs MinVIS needs (call `model.eval()` first for inference). */
-export function frameModelFn(model: Mask2Former): ImageModelFn {
-  return (frames: Tensor): FrameOutputs => {
-    const out = model.forward(frames);
-    return { predLogits: out.predLogits, predMasks: out.predMasks, queryEmbeddings: out.queryEmbeddings };
-  };
-}
+export { frameModelFn } from './frame-model.js';
 
 export interface LoadedFrameModel {
   fn: ImageModelFn;

@@ -6,7 +6,8 @@ import { type SafetensorsContents, engine, parseSafetensors } from '../../../eng
 import { loadWeights } from '../../../model/checkpoint/index.js';
 import type { PointvisConfig } from '../../../model/config/index.js';
 import { mask2formerFromConfig } from '../../../model/mask2former/index.js';
-import type { FrameOutputs, ImageModelFn } from '../../../model/minvis/index.js';
+import type { ImageModelFn } from '../../../model/minvis/index.js';
+import { frameModelFn } from '../../../pointvis/infer/frame-model.js';
 import { type InferenceSettings, inferenceSettingsFromConfig } from '../../../pointvis/infer/settings.js';
 
 export interface LoadedModel {
@@ -41,10 +42,7 @@ export async function buildModel(
     net.dispose();
     throw err;
   }
-  const imageModel: ImageModelFn = (frames): FrameOutputs => {
-    const out = net.forward(frames);
-    return { predLogits: out.predLogits, predMasks: out.predMasks, queryEmbeddings: out.queryEmbeddings };
-  };
+  const imageModel: ImageModelFn = frameModelFn(net);
   const parameters = net.parameters().reduce((n, p) => n + p.size, 0);
   return {
     weightsName,
