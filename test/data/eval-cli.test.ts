@@ -1,5 +1,4 @@
 // `pointvis eval` end to end on small files: JSON output keys, table output, --coco, errors.
-import { Command } from 'commander';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { PointvisDataError } from '../../pointvis/errors';
 import { register } from '../../runners/cli/commands/eval';
 import { categories, cocoGt, compressed, detection, gtTrack, image, rect, video } from './eval-fixtures';
+import { runCapturedCli } from '../util/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pointvis-eval-cli-'));
 
@@ -17,19 +17,7 @@ function file(name: string, value: unknown): string {
 }
 
 async function runCli(args: string[]): Promise<string> {
-  const program = new Command('pointvis').exitOverride();
-  register(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'pointvis', 'eval', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+  return (await runCapturedCli([register], ['eval', ...args])).stdout;
 }
 
 afterEach(() => vi.restoreAllMocks());

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { loadYtvis, parseYtvis } from '../../pointvis/formats';
 import type { LabeledPoint, YtvisDataset } from '../../pointvis/formats/types';
 import { compressRle, decodeMask, encodeMask, toRle } from '../../pointvis/rle';
@@ -9,6 +8,7 @@ import { annotatePoints, parsePointScheme, type PointOptions } from '../../point
 import { generateSynth, SYNTH_PRESETS } from '../../pointvis/synth';
 import { register as registerPoints } from '../../runners/cli/commands/points';
 import { register as registerSynth } from '../../runners/cli/commands/synth';
+import { runCapturedCli } from '../util/cli.js';
 
 // Whole-dataset point simulation: which frames get points, what the output keeps, determinism, and
 // every point of every scheme checked against its rule on a synthetic benchmark.
@@ -168,21 +168,7 @@ describe('points on the synthetic benchmark, through the CLI', () => {
   let gt: YtvisDataset;
 
   async function cli(...args: string[]): Promise<string> {
-    const program = new Command('pointvis').exitOverride();
-    registerSynth(program);
-    registerPoints(program);
-    let out = '';
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string) => {
-      out += chunk;
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      await program.parseAsync(['node', 'pointvis', ...args]);
-    } finally {
-      process.stdout.write = write;
-    }
-    return out;
+    return (await runCapturedCli([registerSynth, registerPoints], args)).stdout;
   }
 
   beforeAll(async () => {

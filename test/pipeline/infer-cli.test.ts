@@ -4,7 +4,6 @@
  * a category count that does not match the model, and --merge without shards. The video-file
  * path runs only where ffmpeg is installed.
  */
-import { Command } from 'commander';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import { loadConfigFile } from '../../pointvis/io/config-file.js';
 import { writeSafetensorsFile } from '../../runners/node/safetensors-file.js';
 import { register } from '../../runners/cli/commands/infer.js';
 import { rng, useEngine } from '../util/engine.js';
+import { runCapturedCli } from '../util/cli.js';
 
 const CONFIG = 'configs/minvis/cpu-tiny.yaml';
 const dir = mkdtempSync(join(tmpdir(), 'pointvis-infer-cli-'));
@@ -50,19 +50,7 @@ function frameFolder(name: string, sizes: [number, number][]): string {
 }
 
 async function runCli(args: string[]): Promise<string> {
-  const program = new Command('pointvis').exitOverride();
-  register(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'pointvis', 'infer', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+  return (await runCapturedCli([register], ['infer', ...args])).stdout;
 }
 
 /** Runs `body` with PATH holding only an empty folder (no ffmpeg anywhere). */

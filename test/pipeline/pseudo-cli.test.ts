@@ -1,6 +1,5 @@
 // `pointvis pseudo` and `pointvis proposals --merge` end to end in-process, the output read back by
 // the training data layer, and the PNG strips of pseudo labels.
-import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -24,6 +23,7 @@ import {
   tempDir,
 } from './proposals-fixtures.js';
 import { writeGtProposals } from './pseudo-fixtures.js';
+import { runCapturedCli } from '../util/cli.js';
 
 let synth: SynthVideos;
 let pointsFile: string;
@@ -46,21 +46,7 @@ afterEach(() => vi.restoreAllMocks());
 afterAll(removeTempDirs);
 
 async function cli(args: string[]): Promise<string> {
-  const program = new Command('pointvis').exitOverride();
-  registerProposals(program);
-  registerPseudo(program);
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await program.parseAsync(['node', 'pointvis', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return out;
+  return (await runCapturedCli([registerProposals, registerPseudo], args)).stdout;
 }
 
 describe('pointvis pseudo (CLI)', () => {
