@@ -3,9 +3,10 @@
  * (path → text) for the page's config loader; a synthetic video — video 1 of the valid split of
  * `pointvis synth --preset tiny --seed 0`, as lossless PNG frames so the page and the CLI read
  * the same pixels; its categories; and a model for configs/minvis/cpu-tiny.yaml: the trained
- * file at runners/browser/sample/model.safetensors when someone put one there, otherwise the
- * config's deterministic seeded initialisation (untrained: its masks and scores mean nothing,
- * but every run gives the same ones).
+ * file at runners/browser/sample/model.safetensors (committed: the default `pointvis run`'s
+ * self-trained P1 model, written by tools/sample-model.ts), otherwise the config's deterministic
+ * seeded initialisation (untrained: its masks and scores mean nothing, but every run gives the
+ * same ones).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
