@@ -72,7 +72,7 @@ function main(): void {
     process.stderr.write(`gpu-pipeline-summary: no run directory ${root}\n`);
     process.exit(1);
   }
-  const log = join(`${root}.log`);
+  const log = `${root}.log`;
   const adapter = existsSync(log)
     ? (/adapter (.*?); config/.exec(readFileSync(log, 'utf8'))?.[1] ?? null)
     : null;
